@@ -80,15 +80,17 @@ class DenseLayer(nn.Module):
     def concat_norm_conv(self, features: list[Tensor], update_stats: bool = True) -> Tensor:
         """``cat -> BN -> ReLU -> conv1``: the part that sees all earlier features.
 
-        ``update_stats=False`` normalises with the batch statistics without touching the
-        running averages: the recomputation in backward must not count a batch twice.
+        ``update_stats=False`` normalises with the batch statistics as usual but writes
+        the running averages into throw-away copies: the recomputation in backward must
+        not count a batch twice (torchvision's memory-efficient DenseNet does).
         """
         x = torch.cat(features, 1)
         norm = self.norm1
-        if update_stats or not norm.training:
+        if update_stats or not norm.training or norm.running_mean is None:
             x = norm(x)
         else:
-            x = F.batch_norm(x, None, None, norm.weight, norm.bias, True, 0.0, norm.eps)
+            mean, var = norm.running_mean.clone(), norm.running_var.clone()
+            x = F.batch_norm(x, mean, var, norm.weight, norm.bias, True, 0.1, norm.eps)
         return self.conv1(self.relu1(x))
 
     def _checkpointed(self, features: list[Tensor]) -> Tensor:
