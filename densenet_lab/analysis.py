@@ -81,6 +81,11 @@ def _check_size(config: DenseNetConfig, input_size: int | None) -> int:
     if input_size is None:
         return default_input_size(config)
     minimum = config.min_input_size
+    if isinstance(input_size, int) and not isinstance(input_size, bool) and input_size < minimum:
+        raise ValueError(
+            f"input_size={input_size} is too small for this network ({config.stem} stem, "
+            f"{len(config.block_config)} blocks): the minimum is {minimum}"
+        )
     return check_int("input_size", input_size, minimum=minimum, maximum=8192)
 
 

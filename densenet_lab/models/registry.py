@@ -150,7 +150,8 @@ def get_entry(name: str) -> ModelEntry:
     """The registry entry for ``name``; an unknown name raises ``ValueError`` with a suggestion."""
     if name in MODELS:
         return MODELS[name]
-    close = difflib.get_close_matches(str(name), MODELS, n=1, cutoff=0.0)
+    prefixed = [known for known in MODELS if known.startswith(str(name))]
+    close = prefixed or difflib.get_close_matches(str(name), MODELS, n=1, cutoff=0.0)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     raise ValueError(f"unknown model {name!r}.{hint} Known models: {', '.join(MODELS)}")
 
