@@ -27,7 +27,7 @@ from .models.densenet import DenseNet, DenseNetConfig
 
 FLOAT_BYTES = 4  # float32 activations
 INDEX_BYTES = 8  # max pool keeps int64 indices
-MASK_BYTES = 1  # dropout keeps a bool mask
+MASK_BYTES = 4  # dropout keeps its scaled mask (float32 on the CPU; CUDA keeps 1-byte masks)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,67 @@
+"""The project's promises: the README's commands, CI, packaging and the book's table of contents."""
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme_commands() -> list[str]:
+    """The one-line commands in the README's bash blocks."""
+    text = (ROOT / "README.md").read_text()
+    return [block.strip() for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S)]
+
+
+def test_readme_has_the_two_fresh_machine_commands():
+    commands = readme_commands()
+    assert len(commands) == 2
+    assert "jupyter-book build" in commands[0]
+    assert "pytest" in commands[1]
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    script = (ROOT / ".ci" / "run").read_text().splitlines()
+    body = [line for line in script if line.strip() and not line.startswith("#")]
+    assert body == ["set -euo pipefail", 'cd "$(dirname "$0")/.."', readme_commands()[1]]
+
+
+def test_torch_is_a_range_not_a_pin():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    torch_dep = next(d for d in project["dependencies"] if d.startswith("torch") and not d.startswith("torchvision"))
+    assert torch_dep == "torch>=2.4"
+    assert not any("==" in d for d in project["dependencies"])
+
+
+def test_toc_lists_existing_files():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]] + [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
+    for f in files:
+        assert any((ROOT / f).with_suffix(s).exists() for s in (".md", ".ipynb")), f
+
+
+def test_repository_url_is_set_once_in_the_book_config():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    url = config["repository"]["url"]
+    assert url.startswith("https://github.com/")
+    assert url in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.slow
+def test_book_builds_without_warnings(tmp_path):
+    """The README's book build, with warnings as errors, into a temporary folder."""
+    jb = Path(sys.executable).parent / "jupyter-book"
+    result = subprocess.run(
+        [str(jb), "build", str(ROOT), "--path-output", str(tmp_path), "-W", "-n", "--keep-going"],
+        capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    html = tmp_path / "_build" / "html"
+    assert (html / "index.html").exists()
+    assert (html / "book" / "en" / "preface.html").exists()
+    assert "Densely connected convolutional networks" in (html / "book" / "index.html").read_text()
