@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from . import __version__, analysis
 from ._checks import check_int
 from .models import create_model, get_entry, list_models
+from .models.registry import FAMILIES
 
 
 def _si(value: float, unit: str) -> str:
@@ -87,6 +88,75 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _model_for_data(name: str, info, memory_efficient: bool = False):
+    """The registered model ``name`` shaped for the data: its channels and classes."""
+    model = create_model(name, num_classes=info.num_classes, in_channels=info.channels,
+                         **({"memory_efficient": True} if memory_efficient else {}))
+    config = getattr(model, "config", None)
+    if config is not None and info.image_size < config.min_input_size:
+        raise ValueError(
+            f"model {name} needs images of at least {config.min_input_size}x{config.min_input_size}, "
+            f"but --data {info.name} gives {info.image_size}x{info.image_size}: "
+            f"pass --image-size {config.min_input_size} or more, or pick a model for small images"
+        )
+    return model
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from . import data, train
+
+    if args.resume and args.out and args.resume != args.out:
+        raise ValueError("--resume DIR continues the run in DIR: do not also pass a different --out")
+    out = args.resume or args.out
+    recipe = train.RECIPES[args.recipe]
+    if args.batch is not None:
+        check_int("--batch", args.batch, maximum=65_536)
+    if args.lr is not None and not 0 < args.lr <= 10:
+        raise ValueError(f"--lr must be in (0, 10], got {args.lr}")
+    if args.epochs is not None:
+        check_int("--epochs", args.epochs, maximum=100_000)
+    get_entry(args.model)  # an unknown name fails before any download
+    if args.resume:
+        train.load_checkpoint(args.resume)  # a missing or broken checkpoint fails now, clearly
+    if out is not None:  # refuse to mix runs before any download or training
+        train.check_run_dir(out, {"model": args.model, "data": args.data}, resume=bool(args.resume), force=args.force)
+    dataset = data.load_data(args.data, image_size=args.image_size)
+    model = _model_for_data(args.model, dataset.info, args.memory_efficient)
+    run = {"model": args.model, "data": args.data, "image_size": dataset.info.image_size,
+           "memory_efficient": args.memory_efficient, "command": " ".join(["densenet-lab", *sys.argv[1:]])}
+    print(f"training {args.model} ({analysis.count_parameters(model):,} parameters) on {dataset.info.title}, "
+          f"recipe {args.recipe}", flush=True)
+    history = train.fit(
+        model, dataset, recipe, epochs=args.epochs, batch_size=args.batch, lr=args.lr,
+        out_dir=out, resume=bool(args.resume), force=args.force, device=args.device, amp=args.amp,
+        channels_last=args.channels_last, compile=args.compile, seed=args.seed,
+        deterministic=args.deterministic, progress=not args.quiet, run=run,
+    )
+    last = history.last
+    print(f"done: test accuracy {last['test_acc']:.4f} after {last['epoch']} epochs"
+          + (f"; checkpoint and history in {out}" if out else ""))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from . import data, train
+
+    state = train.load_checkpoint(args.run)
+    run_dir = Path(args.run) if Path(args.run).is_dir() else Path(args.run).parent
+    run = json.loads((run_dir / train.RUN_FILE).read_text())
+    dataset = data.load_data(args.data or run["data"], image_size=run.get("image_size"))
+    model = _model_for_data(run["model"], dataset.info)
+    model.load_state_dict(state["model"])
+    device = train.pick_device(args.device)
+    result = train.evaluate(model.to(device), dataset.test, dataset.info, device=device)
+    print(f"{run['model']} on {dataset.info.title} (epoch {state['epoch']}): "
+          f"test accuracy {result['acc']:.4f}, loss {result['loss']:.4f} on {result['count']} images")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="densenet-lab",
@@ -96,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("list", help="list the registered models with the paper's figures")
-    p.add_argument("--family", choices=("cifar", "imagenet", "textbook", "resnet"), help="only this family")
+    p.add_argument("--family", choices=FAMILIES, help="only this family")
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("info", help="print a model's architecture table (channels, parameters, FLOPs, memory)")
@@ -107,6 +177,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--in-channels", type=int, metavar="C", help="image channels (default: the model's own)")
     p.add_argument("--memory-efficient", action="store_true", help="the checkpointed variant")
     p.set_defaults(func=cmd_info)
+
+    from .data import DATASETS
+    from .train import RECIPES
+
+    p = sub.add_parser(
+        "train",
+        help="train a model on a data set (runs offline on scikit-learn's digits)",
+        description="Train a registered model. Example: densenet-lab train --model densenet_bc40_k12 "
+        "--data digits --recipe cpu --out runs/digits. Several GPUs or machines: "
+        "torchrun --nproc_per_node 4 -m densenet_lab.cli train ...",
+    )
+    p.add_argument("--model", required=True, help="a model name from 'densenet-lab list'")
+    p.add_argument("--data", required=True, choices=DATASETS, help="data set (digits needs no download)")
+    p.add_argument("--recipe", default="quick", choices=tuple(RECIPES),
+                   help="textbook: d2l's SGD, 10 epochs; paper: 300 epochs, Nesterov, steps at 50%%/75%%; "
+                   "quick: seconds; cpu: a small real run (default: quick)")
+    p.add_argument("--epochs", type=int, help="override the recipe's epochs")
+    p.add_argument("--batch", type=int, help="override the recipe's batch size")
+    p.add_argument("--lr", type=float, help="override the recipe's learning rate")
+    p.add_argument("--image-size", type=int, help="resize images to N x N (default: the data set's)")
+    p.add_argument("--amp", choices=("bf16", "fp16"), help="mixed precision")
+    p.add_argument("--channels-last", action="store_true", help="channels_last memory format (faster on GPUs)")
+    p.add_argument("--compile", action="store_true", help="torch.compile the model")
+    p.add_argument("--memory-efficient", action="store_true", help="checkpoint the concatenations (less memory)")
+    p.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--deterministic", action="store_true", help="deterministic kernels (bitwise repeatable on CPU)")
+    p.add_argument("--out", help="folder for checkpoint.pt, history.json/.csv and run.json")
+    p.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR")
+    p.add_argument("--force", action="store_true", help="overwrite the run already in --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="test accuracy of a trained run")
+    p.add_argument("run", help="a run folder (or its checkpoint.pt) written by 'densenet-lab train --out'")
+    p.add_argument("--data", choices=DATASETS, help="evaluate on another data set (default: the run's)")
+    p.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
+    p.set_defaults(func=cmd_evaluate)
     return parser
 
 
@@ -117,6 +225,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except ValueError as err:  # bad input: a message and exit code 2, not a traceback
         parser.exit(2, f"{parser.prog}: error: {err}\n")
+    except RuntimeError as err:
+        from .train import TrainingDiverged
+
+        if isinstance(err, TrainingDiverged):
+            parser.exit(1, f"{parser.prog}: training stopped: {err}\n")
+        raise
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from .densenet import DenseNet, DenseNetConfig
 from .resnet import ResNet
 from .textbook import d2l_densenet
 
-FAMILIES = ("cifar", "imagenet", "textbook", "resnet")
+FAMILIES = ("cifar", "imagenet", "textbook", "resnet", "small")
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,13 @@ MODELS: dict[str, ModelEntry] = {
         _imagenet(169, 32, (6, 12, 32, 32), 64, 14_149_480, 23.80),
         _imagenet(201, 32, (6, 12, 48, 32), 64, 20_013_928, 22.58),
         _imagenet(264, 32, (6, 12, 64, 48), 64, 33_337_704, 22.15),
+        ModelEntry(
+            name="densenet_bc40_k12",
+            family="small",
+            description="DenseNet-BC (L=40, k=12): a small model for CPU runs (not in the paper)",
+            num_classes=10,
+            config=cifar_config(40, 12, bc=True),
+        ),
         ModelEntry(
             name="d2l_densenet",
             family="textbook",
