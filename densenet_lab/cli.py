@@ -116,10 +116,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.epochs is not None:
         check_int("--epochs", args.epochs, maximum=100_000)
     get_entry(args.model)  # an unknown name fails before any download
-    if args.resume:
-        train.load_checkpoint(args.resume)  # a missing or broken checkpoint fails now, clearly
     if out is not None:  # refuse to mix runs before any download or training
         train.check_run_dir(out, {"model": args.model, "data": args.data}, resume=bool(args.resume), force=args.force)
+    if args.resume:
+        train.load_checkpoint(args.resume)  # a missing or broken checkpoint fails now, clearly
     dataset = data.load_data(args.data, image_size=args.image_size)
     model = _model_for_data(args.model, dataset.info, args.memory_efficient)
     run = {"model": args.model, "data": args.data, "image_size": dataset.info.image_size,

@@ -22,6 +22,7 @@ import pickle
 import random
 import time
 from contextlib import nullcontext
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -198,7 +199,7 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as err:
-        raise CheckpointError(f"{path} is corrupt or not a densenet-lab checkpoint ({type(err).__name__}: {err})") from None
+        raise CheckpointError(f"{path} is corrupt or not a densenet-lab checkpoint ({type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ''})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a densenet-lab checkpoint (it has no '{FORMAT}' format tag)")
     return state
@@ -291,6 +292,7 @@ def fit(
     progress: bool = True,
     live_plot: bool = False,
     run: dict[str, Any] | None = None,
+    on_epoch_end: Callable[[History], None] | None = None,
 ) -> History:
     """Train ``model`` on ``dataset`` with a recipe; returns the metrics ``History``.
 
@@ -306,6 +308,7 @@ def fit(
         seed, deterministic: for repeatable runs (bitwise on a CPU with ``deterministic``).
         live_plot: redraw the loss and accuracy curves after every epoch (in a notebook).
         run: the settings recorded in ``run.json`` (the CLI records its arguments).
+        on_epoch_end: called with the history after each epoch's checkpoint is written.
     """
     recipe = RECIPES[check_choice("recipe", recipe, tuple(RECIPES))] if isinstance(recipe, str) else recipe
     recipe = replace(
@@ -421,6 +424,8 @@ def fit(
                 history.save(out)
         if plot is not None:
             plot.update(history)
+        if on_epoch_end is not None:
+            on_epoch_end(history)
     return history
 
 
