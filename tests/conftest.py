@@ -1,5 +1,10 @@
+import os
+
 import pytest
 import torch
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    torch.set_num_threads(1)  # one thread per xdist worker: no oversubscription on 2 cores
 
 
 @pytest.fixture(autouse=True)
