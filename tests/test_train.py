@@ -238,3 +238,11 @@ def test_two_process_ddp_on_cpu(tmp_path, digits8):
     ddp_losses = [e["train_loss"] for e in r0["history"]]
     one_losses = single.column("train_loss")
     assert ddp_losses[-1] < 0.8 * ddp_losses[0] and one_losses[-1] < 0.8 * one_losses[0]
+
+
+def test_bf16_autocast_and_channels_last_train(digits8):
+    torch.manual_seed(0)
+    history = train.fit(tiny(), digits8, "quick", epochs=2, amp="bf16", channels_last=True, progress=False)
+    assert history.last["train_loss"] < history.epochs[0]["train_loss"]
+    with pytest.raises(ValueError, match=r"amp must be one of 'bf16', 'fp16', got 'fp8'"):
+        train.amp_dtype("fp8", torch.device("cpu"))
