@@ -123,7 +123,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     dataset = data.load_data(args.data, image_size=args.image_size)
     model = _model_for_data(args.model, dataset.info, args.memory_efficient)
     run = {"model": args.model, "data": args.data, "image_size": dataset.info.image_size,
-           "memory_efficient": args.memory_efficient, "command": " ".join(["densenet-lab", *sys.argv[1:]])}
+           "memory_efficient": args.memory_efficient, "command": args.command_line}
     print(f"training {args.model} ({analysis.count_parameters(model):,} parameters) on {dataset.info.title}, "
           f"recipe {args.recipe}", flush=True)
     history = train.fit(
@@ -154,6 +154,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     result = train.evaluate(model.to(device), dataset.test, dataset.info, device=device)
     print(f"{run['model']} on {dataset.info.title} (epoch {state['epoch']}): "
           f"test accuracy {result['acc']:.4f}, loss {result['loss']:.4f} on {result['count']} images")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from . import bench
+
+    models = args.models.split(",") if args.models else list(bench.WORKLOADS)
+    modes = args.modes.split(",") if args.modes else list(bench.QUICK_MODES if args.quick else bench.MODES)
+    report = bench.run_bench(models, modes, quick=args.quick, sweep=args.sweep, device=args.device,
+                             warmup=args.warmup, iters=args.iters, command=args.command_line)
+    print(bench.summary(report))
+    print(f"results written to {bench.save_report(report, args.out)}")
     return 0
 
 
@@ -210,6 +222,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_train)
 
+    p = sub.add_parser(
+        "bench",
+        help="measure training/inference throughput and peak memory per mode (GPU figures for the book)",
+        description="Benchmark d2l_densenet (96x96), densenet_bc100_k12 (32x32) and densenet121 (224x224) "
+        "in fp32, bf16, channels_last, torch.compile and memory-efficient modes, beside torchvision's "
+        "densenet121, on synthetic batches. Writes results/bench-<device>-<date>.json.",
+    )
+    p.add_argument("--models", help="comma-separated subset of d2l_densenet,densenet_bc100_k12,densenet121")
+    p.add_argument("--modes", help="comma-separated modes (default: all; with --quick: " + ",".join(("fp32", "bf16", "fp32+mem", "tv:fp32")) + ")")
+    p.add_argument("--quick", action="store_true", help="tiny batches and few steps: a CPU check, not a measurement")
+    p.add_argument("--sweep", action="store_true", help="also find the largest training batch that fits (GPU)")
+    p.add_argument("--warmup", type=int, help="untimed steps first (default 5; 1 with --quick)")
+    p.add_argument("--iters", type=int, help="timed steps (default 20; 2 with --quick)")
+    p.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
+    p.add_argument("--out", help="JSON file to write (default: results/bench-<device>-<date>.json)")
+    p.set_defaults(func=cmd_bench)
+
     p = sub.add_parser("evaluate", help="test accuracy of a trained run")
     p.add_argument("run", help="a run folder (or its checkpoint.pt) written by 'densenet-lab train --out'")
     p.add_argument("--data", choices=DATASETS, help="evaluate on another data set (default: the run's)")
@@ -220,7 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.command_line = " ".join(["densenet-lab", *argv])  # recorded beside results and runs
     try:
         return args.func(args)
     except ValueError as err:  # bad input: a message and exit code 2, not a traceback

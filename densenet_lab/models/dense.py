@@ -94,6 +94,10 @@ class DenseLayer(nn.Module):
         return self.conv1(self.relu1(x))
 
     def _checkpointed(self, features: list[Tensor]) -> Tensor:
+        if torch.compiler.is_compiling():
+            # torch.compile traces the region once and updates the running statistics only
+            # in the forward graph; the call counter below would only break the graph
+            return checkpoint(lambda *inputs: self.concat_norm_conv(list(inputs)), *features, use_reentrant=False)
         calls = 0
 
         def run(*inputs: Tensor) -> Tensor:

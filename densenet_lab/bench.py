@@ -1,0 +1,264 @@
+"""``densenet-lab bench``: training and inference throughput and peak memory, per mode.
+
+Each model runs in several modes on synthetic batches (throughput does not depend on the
+pixel values): fp32 eager, bf16 autocast, + channels_last, + torch.compile, and the
+memory-efficient (checkpointed) variants; ``densenet121`` also runs as torchvision's
+model in the same process, for fair ratios. Timings are taken after warm-up, with the
+device synchronised; peak memory is CUDA's ``max_memory_allocated`` over the training
+steps (on a CPU, the activation memory saved for backward, under the mode's autocast). The results, with the device,
+versions, date and exact command, go to a JSON file under ``results/``.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from . import analysis
+from .models import create_model
+from .train import amp_dtype, pick_device
+
+
+@dataclass(frozen=True)
+class Mode:
+    """How a model runs: precision, memory format, compilation, checkpointing, whose model."""
+
+    name: str
+    amp: str | None = None
+    channels_last: bool = False
+    compile: bool = False
+    memory_efficient: bool = False
+    torchvision: bool = False
+
+
+MODES = {
+    m.name: m
+    for m in [
+        Mode("fp32"),
+        Mode("bf16", amp="bf16"),
+        Mode("bf16+cl", amp="bf16", channels_last=True),
+        Mode("bf16+cl+compile", amp="bf16", channels_last=True, compile=True),
+        Mode("fp32+mem", memory_efficient=True),
+        Mode("bf16+cl+mem", amp="bf16", channels_last=True, memory_efficient=True),
+        Mode("tv:fp32", torchvision=True),
+        Mode("tv:bf16+cl", amp="bf16", channels_last=True, torchvision=True),
+        Mode("tv:bf16+cl+compile", amp="bf16", channels_last=True, compile=True, torchvision=True),
+    ]
+}
+QUICK_MODES = ("fp32", "bf16", "fp32+mem", "tv:fp32")
+
+
+@dataclass(frozen=True)
+class Workload:
+    model: str
+    input_size: int
+    batch: int
+    in_channels: int = 3
+
+
+WORKLOADS = {
+    "d2l_densenet": Workload("d2l_densenet", 96, 256, in_channels=1),
+    "densenet_bc100_k12": Workload("densenet_bc100_k12", 32, 256),
+    "densenet121": Workload("densenet121", 224, 64),
+}
+QUICK_WORKLOADS = {
+    "d2l_densenet": Workload("d2l_densenet", 96, 2, in_channels=1),
+    "densenet_bc100_k12": Workload("densenet_bc100_k12", 32, 4),
+    "densenet121": Workload("densenet121", 64, 2),
+}
+
+
+def build(workload: Workload, mode: Mode) -> nn.Module | None:
+    """The model for a workload in a mode; ``None`` where the mode does not apply."""
+    if mode.torchvision:
+        if workload.model != "densenet121":
+            return None
+        import torchvision
+
+        model = torchvision.models.densenet121(memory_efficient=mode.memory_efficient)
+    elif mode.memory_efficient and workload.model == "d2l_densenet":
+        return None  # the textbook network has no checkpointed variant
+    else:
+        kwargs = {"memory_efficient": True} if mode.memory_efficient else {}
+        model = create_model(workload.model, in_channels=workload.in_channels, **kwargs)
+    return model
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def time_steps(model: nn.Module, workload: Workload, mode: Mode, device: torch.device, *,
+               train: bool, warmup: int, iters: int) -> float:
+    """Images per second of training steps (forward, backward, SGD) or of inference."""
+    x = torch.randn(workload.batch, workload.in_channels, workload.input_size, workload.input_size, device=device)
+    if mode.channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    y = torch.randint(0, 10, (workload.batch,), device=device)
+    dtype = amp_dtype(mode.amp, device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9) if train else None
+    model.train(train)
+
+    def step() -> None:
+        with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
+            if train:
+                loss = F.cross_entropy(model(x).float(), y)
+            else:
+                with torch.no_grad():
+                    model(x)
+        if train:
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+
+    for _ in range(warmup):
+        step()
+    _sync(device)
+    start = time.perf_counter()
+    for _ in range(iters):
+        step()
+    _sync(device)
+    return workload.batch * iters / (time.perf_counter() - start)
+
+
+def peak_memory_mb(model: nn.Module, workload: Workload, mode: Mode, device: torch.device) -> float:
+    """Peak training memory in MiB: CUDA's allocator peak over one more training step, or on a
+    CPU the activations saved for backward (measured with saved-tensor hooks)."""
+    if device.type != "cuda":
+        dtype = amp_dtype(mode.amp, device)
+        with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
+            saved = analysis.measure_activation_memory(model, workload.input_size, workload.batch,
+                                                       in_channels=workload.in_channels)
+        return saved / 2**20
+    torch.cuda.reset_peak_memory_stats(device)
+    time_steps(model, workload, mode, device, train=True, warmup=0, iters=1)
+    return torch.cuda.max_memory_allocated(device) / 2**20
+
+
+def largest_batch(workload: Workload, mode: Mode, device: torch.device, limit: int = 4096) -> int | None:
+    """The largest power-of-two training batch that fits in GPU memory (GPU only)."""
+    if device.type != "cuda":
+        return None
+    batch, fits = workload.batch, None
+    while batch <= limit:
+        model = build(workload, mode).to(device)
+        if mode.channels_last:
+            model = model.to(memory_format=torch.channels_last)
+        try:
+            time_steps(model, Workload(workload.model, workload.input_size, batch, workload.in_channels), mode,
+                       device, train=True, warmup=1, iters=1)
+            fits, batch = batch, batch * 2
+        except torch.OutOfMemoryError:
+            break
+        finally:
+            del model
+            torch.cuda.empty_cache()
+    return fits
+
+
+def environment(device: torch.device, command: str | None = None) -> dict[str, Any]:
+    """Where the figures come from: device, versions, date and the exact command."""
+    info = {
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)",
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda if device.type == "cuda" else None,
+        "python": platform.python_version(),
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": command or " ".join(sys.argv),
+    }
+    if device.type == "cuda":
+        info["driver"] = torch.cuda.get_device_properties(device).name
+    return info
+
+
+def run_bench(models: list[str], modes: list[str], *, quick: bool = False, sweep: bool = False,
+              device: str | None = None, warmup: int | None = None, iters: int | None = None,
+              command: str | None = None, log=print) -> dict[str, Any]:
+    """Benchmark ``models`` x ``modes``; returns a dict with ``environment`` and ``results``."""
+    dev = pick_device(device)
+    table = QUICK_WORKLOADS if quick else WORKLOADS
+    unknown = [m for m in models if m not in table]
+    if unknown:
+        raise ValueError(f"models must be among {', '.join(table)}, got {', '.join(unknown)}")
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        raise ValueError(f"modes must be among {', '.join(MODES)}, got {', '.join(unknown)}")
+    warmup = (1 if quick else 5) if warmup is None else warmup
+    iters = (2 if quick else 20) if iters is None else iters
+    results = []
+    for name in models:
+        workload = table[name]
+        for mode_name in modes:
+            mode = MODES[mode_name]
+            model = build(workload, mode)
+            if model is None:
+                continue
+            model = model.to(dev)
+            if mode.channels_last:
+                model = model.to(memory_format=torch.channels_last)
+            runner = torch.compile(model) if mode.compile else model
+            row: dict[str, Any] = {**asdict(workload), "mode": mode_name}
+            try:
+                row["train_img_s"] = time_steps(runner, workload, mode, dev, train=True, warmup=warmup, iters=iters)
+                row["infer_img_s"] = time_steps(runner, workload, mode, dev, train=False, warmup=warmup, iters=iters)
+                row["peak_train_mb"] = peak_memory_mb(runner if dev.type == "cuda" else model, workload, mode, dev)
+                if sweep:
+                    row["largest_batch"] = largest_batch(workload, mode, dev)
+            except Exception as err:  # one failing mode (e.g. compile without a compiler) must not sink the rest
+                row["error"] = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+            results.append(row)
+            log(_row_text(row))
+            del model, runner
+            if dev.type == "cuda":
+                torch.cuda.empty_cache()
+    return {"environment": environment(dev, command), "quick": quick, "warmup": warmup, "iters": iters, "results": results}
+
+
+def _row_text(row: dict[str, Any]) -> str:
+    if "error" in row:
+        return f"{row['model']:<20} {row['mode']:<20} failed: {row['error']}"
+    return (f"{row['model']:<20} {row['mode']:<20} train {row['train_img_s']:10.1f} img/s  "
+            f"infer {row['infer_img_s']:10.1f} img/s  peak {row['peak_train_mb']:9.1f} MiB")
+
+
+def summary(report: dict[str, Any]) -> str:
+    """A table with each mode's speed and memory relative to fp32 eager of the same model
+    (and, for densenet121, relative to torchvision's best mode)."""
+    from .cli import format_table
+
+    rows = []
+    for r in report["results"]:
+        if "error" in r:
+            rows.append((r["model"], r["mode"], r["batch"], "failed", "", "", "", ""))
+            continue
+        base = next((b for b in report["results"] if b["model"] == r["model"] and b["mode"] == "fp32" and "error" not in b), None)
+        speed = f"{r['train_img_s'] / base['train_img_s']:.2f}x" if base else "-"
+        memory = f"{r['peak_train_mb'] / base['peak_train_mb']:.2f}x" if base else "-"
+        rows.append((r["model"], r["mode"], r["batch"], f"{r['train_img_s']:.1f}", f"{r['infer_img_s']:.1f}",
+                     f"{r['peak_train_mb']:.1f}", speed, memory))
+    header = ("model", "mode", "batch", "train img/s", "infer img/s", "peak MiB", "speed vs fp32", "memory vs fp32")
+    env = report["environment"]
+    return f"{env['device']}, torch {env['torch']}, {env['date']}\n" + format_table(header, rows, align="llrrrrrr")
+
+
+def save_report(report: dict[str, Any], out: str | Path | None = None) -> Path:
+    """Write the report as JSON (default: ``results/bench-<device>-<date>.json``)."""
+    if out is None:
+        env = report["environment"]
+        slug = "".join(c if c.isalnum() else "-" for c in env["device"].split(" (")[0].lower()).strip("-")
+        out = Path("results") / f"bench-{slug}-{env['date'][:10]}{'-quick' if report['quick'] else ''}.json"
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1))
+    return out
