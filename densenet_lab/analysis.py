@@ -123,7 +123,9 @@ def _block_activations(c: DenseNetConfig, cin: int, num_layers: int, area: int, 
             # checkpoint keeps only its inputs: the block input and each earlier output, once
             total += act(cin) if layer == 0 else act(k)
         else:
-            total += 2 * act(c_l)  # the concatenation (BN input) and the BN-ReLU output
+            # the concatenation (BN input; a view of the block's output with a shared buffer)
+            # and the BN-ReLU output
+            total += (1 if c.shared_buffer else 2) * act(c_l)
             total += 2 * c_l * FLOAT_BYTES  # BN batch mean and inverse std
         if c.bottleneck:
             total += 2 * act(b) + 2 * b * FLOAT_BYTES  # 1x1 conv output (BN2 input), BN2-ReLU output

@@ -38,6 +38,7 @@ class Mode:
     channels_last: bool = False
     compile: bool = False
     memory_efficient: bool = False
+    shared_buffer: bool = False
     torchvision: bool = False
 
 
@@ -48,14 +49,18 @@ MODES = {
         Mode("bf16", amp="bf16"),
         Mode("bf16+cl", amp="bf16", channels_last=True),
         Mode("bf16+cl+compile", amp="bf16", channels_last=True, compile=True),
+        Mode("fp32+shared", shared_buffer=True),
+        Mode("bf16+shared", amp="bf16", shared_buffer=True),
         Mode("fp32+mem", memory_efficient=True),
-        Mode("bf16+cl+mem", amp="bf16", channels_last=True, memory_efficient=True),
+        Mode("bf16+mem", amp="bf16", memory_efficient=True),
+        Mode("bf16+shared+mem", amp="bf16", shared_buffer=True, memory_efficient=True),
+        Mode("bf16+cl+compile+mem", amp="bf16", channels_last=True, compile=True, memory_efficient=True),
         Mode("tv:fp32", torchvision=True),
         Mode("tv:bf16+cl", amp="bf16", channels_last=True, torchvision=True),
         Mode("tv:bf16+cl+compile", amp="bf16", channels_last=True, compile=True, torchvision=True),
     ]
 }
-QUICK_MODES = ("fp32", "bf16", "fp32+mem", "tv:fp32")
+QUICK_MODES = ("fp32", "bf16", "fp32+shared", "fp32+mem", "tv:fp32")
 
 
 @dataclass(frozen=True)
@@ -86,10 +91,12 @@ def build(workload: Workload, mode: Mode) -> nn.Module | None:
         import torchvision
 
         model = torchvision.models.densenet121(memory_efficient=mode.memory_efficient)
-    elif mode.memory_efficient and workload.model == "d2l_densenet":
-        return None  # the textbook network has no checkpointed variant
+    elif (mode.memory_efficient or mode.shared_buffer) and workload.model == "d2l_densenet":
+        return None  # the textbook network has neither variant
     else:
         kwargs = {"memory_efficient": True} if mode.memory_efficient else {}
+        if mode.shared_buffer:
+            kwargs["shared_buffer"] = True
         model = create_model(workload.model, in_channels=workload.in_channels, **kwargs)
     return model
 

@@ -230,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
         "densenet121, on synthetic batches. Writes results/bench-<device>-<date>.json.",
     )
     p.add_argument("--models", help="comma-separated subset of d2l_densenet,densenet_bc100_k12,densenet121")
-    p.add_argument("--modes", help="comma-separated modes (default: all; with --quick: " + ",".join(("fp32", "bf16", "fp32+mem", "tv:fp32")) + ")")
+    p.add_argument("--modes", help="comma-separated modes (default: all; with --quick: fp32,bf16,fp32+shared,fp32+mem,tv:fp32)")
     p.add_argument("--quick", action="store_true", help="tiny batches and few steps: a CPU check, not a measurement")
     p.add_argument("--sweep", action="store_true", help="also find the largest training batch that fits (GPU)")
     p.add_argument("--warmup", type=int, help="untimed steps first (default 5; 1 with --quick)")

@@ -14,10 +14,12 @@ def small(**kwargs) -> DenseNet:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("memory_efficient", [False, True])
-def test_no_graph_breaks(memory_efficient):
+@pytest.mark.parametrize(
+    "kwargs", [{}, {"memory_efficient": True}, {"shared_buffer": True}], ids=["plain", "checkpointed", "shared"]
+)
+def test_no_graph_breaks(kwargs):
     torch._dynamo.reset()
-    explanation = torch._dynamo.explain(small(memory_efficient=memory_efficient))(torch.randn(2, 3, 12, 12))
+    explanation = torch._dynamo.explain(small(**kwargs))(torch.randn(2, 3, 12, 12))
     assert explanation.graph_break_count == 0, explanation.break_reasons
     assert explanation.graph_count == 1
 

@@ -23,6 +23,31 @@ from torch.utils.checkpoint import checkpoint
 from .._checks import check_fraction, check_int
 
 
+class SharedConcat(torch.autograd.Function):
+    """The concatenation of ``features`` without copying: a view of the block's buffer.
+
+    Forward returns ``buffer[:, :C]``, whose channels already hold ``features`` (written
+    there once, as each layer produced them); backward splits the gradient back into one
+    slice per feature, exactly what ``torch.cat``'s backward does.
+    """
+
+    @staticmethod
+    def forward(ctx, buffer: Tensor, *features: Tensor) -> Tensor:
+        ctx.sizes = [f.shape[1] for f in features]
+        return buffer[:, : sum(ctx.sizes)]
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        return (None, *grad.split(ctx.sizes, dim=1))
+
+
+def concat(features: list[Tensor], buffer: Tensor | None = None) -> Tensor:
+    """``torch.cat(features, 1)``, or a view of ``buffer`` that already holds them."""
+    if buffer is None:
+        return torch.cat(features, 1)
+    return SharedConcat.apply(buffer, *features)
+
+
 class DenseLayer(nn.Module):
     """One dense layer: ``[x_0, ..., x_{l-1}] -> x_l``.
 
@@ -77,14 +102,15 @@ class DenseLayer(nn.Module):
             self.relu2 = nn.ReLU(inplace=True)
             self.conv2 = nn.Conv2d(first_out, growth_rate, kernel_size=3, padding=1, bias=False)
 
-    def concat_norm_conv(self, features: list[Tensor], update_stats: bool = True) -> Tensor:
+    def concat_norm_conv(self, features: list[Tensor], update_stats: bool = True, buffer: Tensor | None = None) -> Tensor:
         """``cat -> BN -> ReLU -> conv1``: the part that sees all earlier features.
 
         ``update_stats=False`` normalises with the batch statistics as usual but writes
         the running averages into throw-away copies: the recomputation in backward must
         not count a batch twice (torchvision's memory-efficient DenseNet does).
+        ``buffer``: the block's shared buffer, when it keeps one (see ``DenseBlock``).
         """
-        x = torch.cat(features, 1)
+        x = concat(features, buffer)
         norm = self.norm1
         if update_stats or not norm.training or norm.running_mean is None:
             x = norm(x)
@@ -93,7 +119,7 @@ class DenseLayer(nn.Module):
             x = F.batch_norm(x, mean, var, norm.weight, norm.bias, True, 0.1, norm.eps)
         return self.conv1(self.relu1(x))
 
-    def _checkpointed(self, features: list[Tensor]) -> Tensor:
+    def _checkpointed(self, features: list[Tensor], buffer: Tensor | None) -> Tensor:
         if torch.compiler.is_compiling():
             # torch.compile traces the region once and updates the running statistics only
             # in the forward graph; the call counter below would only break the graph
@@ -103,18 +129,20 @@ class DenseLayer(nn.Module):
         def run(*inputs: Tensor) -> Tensor:
             nonlocal calls
             calls += 1  # 1: the forward pass; 2: the recomputation in backward
-            return self.concat_norm_conv(list(inputs), update_stats=calls == 1)
+            return self.concat_norm_conv(list(inputs), update_stats=calls == 1, buffer=buffer)
 
         return checkpoint(run, *features, use_reentrant=False)
 
-    def forward(self, features: list[Tensor] | Tensor) -> Tensor:
+    def forward(self, features: list[Tensor] | Tensor, buffer: Tensor | None = None) -> Tensor:
+        """``features``: the earlier feature maps; ``buffer``: the block's shared buffer whose
+        first channels already hold them (optional; ``DenseBlock`` passes it)."""
         if isinstance(features, Tensor):
             features = [features]
         needs_grad = torch.is_grad_enabled() and any(f.requires_grad for f in features)
         if self.memory_efficient and needs_grad:
-            out = self._checkpointed(features)
+            out = self._checkpointed(features, buffer)
         else:
-            out = self.concat_norm_conv(features)
+            out = self.concat_norm_conv(features, buffer=buffer)
         if self.bottleneck:
             out = self._drop(out)
             out = self.conv2(self.relu2(self.norm2(out)))
@@ -130,13 +158,21 @@ class DenseBlock(nn.ModuleDict):
     Layer ``l`` (counting from 0) receives ``in_channels + l * growth_rate`` channels, the
     block input and the outputs of all ``l`` layers before it: L(L+1)/2 connections.
     Keyword arguments are passed to every ``DenseLayer``.
+
+    ``shared_buffer=True`` allocates the block's output ``(N, in_channels + L*k, H, W)``
+    once; each layer writes its k new channels into it and reads the concatenation as a
+    view, instead of ``torch.cat`` copying all earlier channels again for every layer
+    (O(L) copying instead of O(L^2)). Same numbers; used in eager mode only, since
+    ``torch.compile`` fuses the concatenations itself.
     """
 
-    def __init__(self, num_layers: int, in_channels: int, growth_rate: int, **layer_kwargs) -> None:
+    def __init__(self, num_layers: int, in_channels: int, growth_rate: int, *, shared_buffer: bool = False,
+                 **layer_kwargs) -> None:
         super().__init__()
         self.num_layers = check_int("num_layers", num_layers)
         self.in_channels = check_int("in_channels", in_channels)
         self.growth_rate = check_int("growth_rate", growth_rate)
+        self.shared_buffer = bool(shared_buffer)
         for i in range(num_layers):
             layer = DenseLayer(in_channels + i * growth_rate, growth_rate, **layer_kwargs)
             self.add_module(f"denselayer{i + 1}", layer)
@@ -146,10 +182,28 @@ class DenseBlock(nn.ModuleDict):
         return self.in_channels + self.num_layers * self.growth_rate
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.shared_buffer and not torch.compiler.is_compiling():
+            return self._forward_shared(x)
         features = [x]
         for layer in self.values():
             features.append(layer(features))
         return torch.cat(features, 1)
+
+    def _forward_shared(self, x: Tensor) -> Tensor:
+        n, c, h, w = x.shape
+        layout = torch.channels_last if x.dim() == 4 and not x.is_contiguous() and x.is_contiguous(
+            memory_format=torch.channels_last) else torch.contiguous_format
+        buffer = torch.empty((n, self.out_channels, h, w), dtype=x.dtype, device=x.device, memory_format=layout)
+        # writes go through .data: each lands in channels no earlier view covers, so the
+        # views that autograd saved stay valid and need no version check
+        buffer.data[:, :c] = x.detach()
+        features = [x]
+        for layer in self.values():
+            new = layer(features, buffer)
+            buffer.data[:, c : c + new.shape[1]] = new.detach()
+            c += new.shape[1]
+            features.append(new)
+        return SharedConcat.apply(buffer, *features)
 
 
 class Transition(nn.Sequential):

@@ -44,6 +44,8 @@ class DenseNetConfig:
         in_channels: image channels (3 for colour, 1 for grey).
         stem: ``"imagenet"`` (7x7/2 conv + max pool) or ``"cifar"`` (one 3x3 conv).
         memory_efficient: recompute concatenations in backward (checkpointing).
+        shared_buffer: write each block's features once into a pre-allocated buffer and
+            read concatenations as views of it (faster in eager mode; same numbers).
     """
 
     growth_rate: int = 32
@@ -57,6 +59,7 @@ class DenseNetConfig:
     in_channels: int = 3
     stem: str = "imagenet"
     memory_efficient: bool = False
+    shared_buffer: bool = False
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # the dataclass is frozen: write the checked values once
@@ -71,6 +74,7 @@ class DenseNetConfig:
         set_(self, "stem", check_choice("stem", self.stem, STEMS))
         set_(self, "bottleneck", bool(self.bottleneck))
         set_(self, "memory_efficient", bool(self.memory_efficient))
+        set_(self, "shared_buffer", bool(self.shared_buffer))
         # a transition must keep at least one channel
         channels = self.num_init_features
         for i, num_layers in enumerate(self.block_config[:-1]):
@@ -137,6 +141,7 @@ class DenseNet(nn.Module):
                 bn_size=c.bn_size,
                 drop_rate=c.drop_rate,
                 memory_efficient=c.memory_efficient,
+                shared_buffer=c.shared_buffer,
             )
             self.features.add_module(f"denseblock{i + 1}", block)
             channels = block.out_channels  # channels + num_layers * growth_rate
