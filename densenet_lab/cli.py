@@ -160,7 +160,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from . import bench
 
-    if not args.quick and (args.device or "cuda") != "cuda" or not args.quick and not __import__("torch").cuda.is_available():
+    from .train import pick_device
+
+    if not args.quick and pick_device(args.device).type != "cuda":
         print("note: the full-size benchmark is meant for a GPU (batch 256 of DenseNet-BC-100 needs ~8 GB "
               "and minutes per mode on a CPU); --quick checks the modes on a CPU", file=sys.stderr)
     models = args.models.split(",") if args.models else list(bench.WORKLOADS)
