@@ -1,5 +1,7 @@
 """The project's promises: the README's commands, CI, packaging and the book's table of contents."""
 
+import json
+import os
 import re
 import subprocess
 import sys
@@ -53,16 +55,48 @@ def test_repository_url_is_set_once_in_the_book_config():
     assert url in (ROOT / "README.md").read_text()
 
 
+def test_notebooks_are_tidy_and_install_from_the_configured_repository():
+    sys.path.insert(0, str(ROOT / "tools"))
+    import book
+
+    assert book.main(["check"]) == 0, "run: python tools/book.py sync"
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    for path in book.notebooks():
+        nb = json.loads(path.read_text())
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert f"git+{url}" in "".join(code[0]["source"]), path
+        assert "setup()" in "".join(code[1]["source"]), path
+
+
+def test_every_english_chapter_is_in_the_toc():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    listed = {ch["file"] for part in toc["parts"] for ch in part["chapters"]}
+    on_disk = {str(p.relative_to(ROOT).with_suffix("")) for p in (ROOT / "book" / "en").glob("*.ipynb")}
+    assert on_disk == listed
+
+
 @pytest.mark.slow
 def test_book_builds_without_warnings(tmp_path):
-    """The README's book build, with warnings as errors, into a temporary folder."""
+    """The README's book build (executing every notebook, ci profile), warnings as errors."""
     jb = Path(sys.executable).parent / "jupyter-book"
+    env = {**os.environ, "DENSENET_LAB_PROFILE": "ci"}
     result = subprocess.run(
         [str(jb), "build", str(ROOT), "--path-output", str(tmp_path), "-W", "-n", "--keep-going"],
-        capture_output=True, text=True, timeout=900,
+        capture_output=True, text=True, timeout=1200, env=env,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     html = tmp_path / "_build" / "html"
-    assert (html / "index.html").exists()
-    assert (html / "book" / "en" / "preface.html").exists()
     assert "Densely connected convolutional networks" in (html / "book" / "index.html").read_text()
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    repo = config["repository"]["url"].removeprefix("https://github.com/")
+    for page in sorted((ROOT / "book" / "en").glob("*.ipynb")):
+        built = html / "book" / "en" / (page.stem + ".html")
+        text = built.read_text()
+        assert "<img" in text or page.stem in ("00_preface", "04_whole_network"), f"{built.name}: no figure"
+        links = set(re.findall(r'https://colab\.research\.google\.com/github/[^"]+', text))
+        assert links, f"{built.name} has no Colab link"
+        for link in links:
+            # .../github/OWNER/REPO/blob/BRANCH/PATH must name this page's notebook
+            owner_repo, _, rest = link.removeprefix("https://colab.research.google.com/github/").partition("/blob/")
+            path = rest.partition("/")[2]
+            assert owner_repo == repo and (ROOT / path) == page, link

@@ -1,0 +1,73 @@
+"""What every chapter notebook does first: pick the execution profile and report the setup.
+
+Profiles (``DENSENET_LAB_PROFILE`` overrides the choice):
+
+    ci   tiny runs, seconds per notebook (chosen when the ``CI`` variable is set)
+    cpu  small but real runs, minutes (chosen on a machine without a GPU)
+    gpu  the full textbook and paper runs (chosen when CUDA is available)
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from dataclasses import dataclass
+from typing import TypeVar
+
+import torch
+
+from ._checks import check_choice
+
+PROFILES = ("ci", "cpu", "gpu")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The execution profile of a notebook run; ``pick`` chooses a value for it."""
+
+    name: str
+    device: torch.device
+
+    def pick(self, *, ci: T, cpu: T, gpu: T) -> T:
+        """``P.pick(ci=1, cpu=5, gpu=30)``: the value for this profile."""
+        return {"ci": ci, "cpu": cpu, "gpu": gpu}[self.name]
+
+    @property
+    def full(self) -> bool:
+        """Whether this profile runs the full-size experiments."""
+        return self.name == "gpu"
+
+
+def current_profile() -> Profile:
+    """``$DENSENET_LAB_PROFILE`` if set, else ``ci`` under CI, ``gpu`` with CUDA, else ``cpu``."""
+    from .train import pick_device
+
+    name = os.environ.get("DENSENET_LAB_PROFILE")
+    if name:
+        name = check_choice("DENSENET_LAB_PROFILE", name, PROFILES)
+    elif os.environ.get("CI"):
+        name = "ci"
+    else:
+        name = "gpu" if torch.cuda.is_available() else "cpu"
+    return Profile(name, pick_device())
+
+
+def setup(seed: int = 0) -> Profile:
+    """Seed everything, set plot defaults, print the environment; returns the profile."""
+    from . import __version__
+
+    torch.manual_seed(seed)
+    try:
+        import matplotlib
+
+        matplotlib.rcParams.update({"figure.figsize": (6.4, 3.6), "figure.dpi": 100, "axes.grid": True})
+    except ImportError:  # plots are optional outside the book
+        pass
+    profile = current_profile()
+    gpu = torch.cuda.get_device_name(profile.device) if profile.device.type == "cuda" else "none"
+    print(f"densenet_lab {__version__}, torch {torch.__version__}, Python {platform.python_version()}")
+    print(f"device: {profile.device} (GPU: {gpu}); profile: {profile.name}")
+    if profile.name != "gpu":
+        print("Runs are scaled down for this profile; on a GPU runtime they run at full size.")
+    return profile
