@@ -68,6 +68,20 @@ def test_notebooks_are_tidy_and_install_from_the_configured_repository():
         assert "setup()" in "".join(code[1]["source"]), path
 
 
+def test_github_workflow_is_valid():
+    """The Pages workflow against the GitHub Actions workflow schema (shipped with check-jsonschema)."""
+    exe = Path(sys.executable).parent / "check-jsonschema"
+    workflows = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+    assert workflows
+    result = subprocess.run([str(exe), "--builtin-schema", "vendor.github-workflows", *map(str, workflows)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    book = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
+    steps = [s.get("run", "") for s in book["jobs"]["build"]["steps"]]
+    assert any("jupyter-book build . -W" in s for s in steps)
+    assert book["jobs"]["build"]["env"]["DENSENET_LAB_PROFILE"] == "cpu"
+
+
 def test_every_english_chapter_is_in_the_toc():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     listed = {ch["file"] for part in toc["parts"] for ch in part["chapters"]}
