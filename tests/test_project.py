@@ -89,17 +89,23 @@ def test_every_english_chapter_is_in_the_toc():
     assert on_disk == listed
 
 
-@pytest.mark.slow
-def test_book_builds_without_warnings(tmp_path):
+@pytest.fixture(scope="module")
+def built_book(tmp_path_factory):
     """The README's book build (executing every notebook, ci profile), warnings as errors."""
+    out = tmp_path_factory.mktemp("book")
     jb = Path(sys.executable).parent / "jupyter-book"
     env = {**os.environ, "DENSENET_LAB_PROFILE": "ci"}
     result = subprocess.run(
-        [str(jb), "build", str(ROOT), "--path-output", str(tmp_path), "-W", "-n", "--keep-going"],
+        [str(jb), "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
         capture_output=True, text=True, timeout=1200, env=env,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    html = tmp_path / "_build" / "html"
+    return out / "_build" / "html"
+
+
+@pytest.mark.slow
+def test_book_builds_without_warnings(built_book):
+    html = built_book
     assert "Densely connected convolutional networks" in (html / "book" / "index.html").read_text()
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     repo = config["repository"]["url"].removeprefix("https://github.com/")
@@ -114,3 +120,50 @@ def test_book_builds_without_warnings(tmp_path):
             owner_repo, _, rest = link.removeprefix("https://colab.research.google.com/github/").partition("/blob/")
             path = rest.partition("/")[2]
             assert owner_repo == repo and (ROOT / path) == page, link
+
+
+def _internal_targets(page: Path, text: str) -> list[Path]:
+    refs = re.findall(r'(?:href|src)="([^"#?]+)', text)
+    return [(page.parent / r).resolve() for r in refs if not re.match(r"^[a-z]+:|^//", r)]
+
+
+@pytest.mark.slow
+def test_pages_render_in_a_real_browser(built_book):
+    """Serve the built site on localhost, open every chapter in headless Chromium, and check
+    that it renders with its figures and that no internal link or image is broken."""
+    import functools
+    import http.server
+    import shutil
+    import threading
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser test: the README's test command installs Debian's chromium")
+        pytest.skip("chromium is not installed")
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(built_book))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    try:
+        for page in sorted((built_book / "book" / "en").glob("*.html")):
+            text = page.read_text()
+            broken = [t for t in _internal_targets(page, text) if not t.exists()]
+            assert not broken, f"{page.name}: broken links or images {broken[:5]}"
+            url = f"http://127.0.0.1:{server.server_port}/book/en/{page.name}"
+            with __import__("tempfile").TemporaryDirectory() as profile:
+                dom = subprocess.run([chromium, *flags, f"--user-data-dir={profile}", "--dump-dom", url],
+                                     capture_output=True, text=True, timeout=120).stdout
+            assert "<h1" in dom and "bd-article" in dom, f"{page.name} did not render"
+            images = re.findall(r'<img[^>]+src="([^"]+)"', dom)
+            for src in images:
+                assert (page.parent / src).resolve().exists(), f"{page.name}: missing image {src}"
+            if page.stem not in ("00_preface", "04_whole_network"):
+                assert images, f"{page.name}: no figure rendered"
+    finally:
+        server.shutdown()
