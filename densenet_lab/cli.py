@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -124,8 +125,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     model = _model_for_data(args.model, dataset.info, args.memory_efficient)
     run = {"model": args.model, "data": args.data, "image_size": dataset.info.image_size,
            "memory_efficient": args.memory_efficient, "command": args.command_line}
-    print(f"training {args.model} ({analysis.count_parameters(model):,} parameters) on {dataset.info.title}, "
-          f"recipe {args.recipe}", flush=True)
+    main_process = int(os.environ.get("RANK", "0")) == 0  # under torchrun only rank 0 reports
+    if main_process:
+        print(f"training {args.model} ({analysis.count_parameters(model):,} parameters) on {dataset.info.title}, "
+              f"recipe {args.recipe}", flush=True)
     history = train.fit(
         model, dataset, recipe, epochs=args.epochs, batch_size=args.batch, lr=args.lr,
         out_dir=out, resume=bool(args.resume), force=args.force, device=args.device, amp=args.amp,
@@ -133,8 +136,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         deterministic=args.deterministic, progress=not args.quiet, run=run,
     )
     last = history.last
-    print(f"done: test accuracy {last['test_acc']:.4f} after {last['epoch']} epochs"
-          + (f"; checkpoint and history in {out}" if out else ""))
+    if main_process:
+        print(f"done: test accuracy {last['test_acc']:.4f} after {last['epoch']} epochs"
+              + (f"; checkpoint and history in {out}" if out else ""))
     return 0
 
 
