@@ -37,6 +37,13 @@ def check_fraction(name: str, value: object, *, include_zero: bool, include_one:
     return v
 
 
+def check_lr(name: str, value: object) -> float:
+    """Return a learning rate in (0, 10] as a float, or raise naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value <= 10:
+        raise ValueError(f"{name} must be in (0, 10], got {value!r}")
+    return float(value)
+
+
 def check_block_config(name: str, value: object) -> tuple[int, ...]:
     """Return the number of layers per dense block as a tuple of positive ints."""
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) == 0:

@@ -94,10 +94,8 @@ def build(workload: Workload, mode: Mode) -> nn.Module | None:
     elif (mode.memory_efficient or mode.shared_buffer) and workload.model == "d2l_densenet":
         return None  # the textbook network has neither variant
     else:
-        kwargs = {"memory_efficient": True} if mode.memory_efficient else {}
-        if mode.shared_buffer:
-            kwargs["shared_buffer"] = True
-        model = create_model(workload.model, in_channels=workload.in_channels, **kwargs)
+        model = create_model(workload.model, in_channels=workload.in_channels,
+                             memory_efficient=mode.memory_efficient, shared_buffer=mode.shared_buffer)
     return model
 
 

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__, analysis
-from ._checks import check_int
+from ._checks import check_int, check_lr
 from .models import create_model, get_entry, list_models
 from .models.registry import FAMILIES
 
@@ -57,10 +57,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_info(args: argparse.Namespace) -> int:
     entry = get_entry(args.model)
-    model = create_model(
-        args.model, num_classes=args.num_classes, in_channels=args.in_channels,
-        **({"memory_efficient": True} if args.memory_efficient else {}),
-    )
+    model = create_model(args.model, num_classes=args.num_classes, in_channels=args.in_channels,
+                         memory_efficient=args.memory_efficient)
     size = check_int("--input-size", entry.input_size if args.input_size is None else args.input_size)
     batch = check_int("--batch", args.batch)
     rows = analysis.stages(model, size, batch) if entry.config is not None else None  # checks size, batch
@@ -69,8 +67,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"input {batch} x {getattr(model, 'config', entry).in_channels} x {size} x {size}, "
           f"{total_params:,} parameters")
     if entry.config is None:  # not one of the paper's DenseNets: measured totals only
-        flops = analysis.measure_flops(model, size, batch, in_channels=args.in_channels or entry.in_channels)
-        saved = analysis.measure_activation_memory(model, size, batch, in_channels=args.in_channels or entry.in_channels)
+        in_channels = args.in_channels or entry.in_channels
+        flops = analysis.measure_flops(model, size, batch, in_channels=in_channels)
+        saved = analysis.measure_activation_memory(model, size, batch, in_channels=in_channels)
         print(f"forward FLOPs {_si(flops, 'FLOPs')}, training activations {_mib(saved)} (measured)")
         return 0
     assert rows is not None
@@ -92,7 +91,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 def _model_for_data(name: str, info, memory_efficient: bool = False):
     """The registered model ``name`` shaped for the data: its channels and classes."""
     model = create_model(name, num_classes=info.num_classes, in_channels=info.channels,
-                         **({"memory_efficient": True} if memory_efficient else {}))
+                         memory_efficient=memory_efficient)
     config = getattr(model, "config", None)
     if config is not None and info.image_size < config.min_input_size:
         raise ValueError(
@@ -112,8 +111,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     recipe = train.RECIPES[args.recipe]
     if args.batch is not None:
         check_int("--batch", args.batch, maximum=65_536)
-    if args.lr is not None and not 0 < args.lr <= 10:
-        raise ValueError(f"--lr must be in (0, 10], got {args.lr}")
+    if args.lr is not None:
+        check_lr("--lr", args.lr)
     if args.epochs is not None:
         check_int("--epochs", args.epochs, maximum=100_000)
     get_entry(args.model)  # an unknown name fails before any download
@@ -163,7 +162,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from . import bench
-
     from .train import pick_device
 
     if not args.quick and pick_device(args.device).type != "cuda":

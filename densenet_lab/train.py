@@ -33,7 +33,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import data as data_mod
-from ._checks import check_choice, check_int
+from ._checks import check_choice, check_int, check_lr
 
 CHECKPOINT = "checkpoint.pt"
 RUN_FILE = "run.json"
@@ -315,7 +315,7 @@ def fit(
         recipe,
         epochs=recipe.epochs if epochs is None else check_int("epochs", epochs, maximum=100_000),
         batch_size=recipe.batch_size if batch_size is None else check_int("batch_size", batch_size, maximum=65_536),
-        lr=recipe.lr if lr is None else _check_lr(lr),
+        lr=recipe.lr if lr is None else check_lr("lr", lr),
     )
     device = pick_device(device)
     rank, world = init_distributed(device)
@@ -347,7 +347,7 @@ def fit(
             scheduler.load_state_dict(state["scheduler"])
             scaler.load_state_dict(state["scaler"])
             generator.set_state(state["generator"])
-            torch.set_rng_state(state["torch_rng"][rank] if world > 1 else state["torch_rng"][0])
+            torch.set_rng_state(state["torch_rng"][rank])
             history = History(state["history"])
 
     net: nn.Module = model
@@ -413,7 +413,7 @@ def fit(
         if out is not None:
             rng = [torch.get_rng_state()]
             if world > 1:
-                rng = [torch.empty_like(rng[0]) for _ in range(world)]
+                rng = [None] * world  # filled with every process's state
                 dist.all_gather_object(rng, torch.get_rng_state())
             if rank == 0:
                 save_checkpoint(out / CHECKPOINT, {
@@ -428,11 +428,6 @@ def fit(
             on_epoch_end(history)
     return history
 
-
-def _check_lr(lr: object) -> float:
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr <= 10:
-        raise ValueError(f"lr must be a number in (0, 10], got {lr!r}")
-    return float(lr)
 
 
 def _check_finite(loss_sum: torch.Tensor, epoch: int, step: int, out: Path | None) -> None:

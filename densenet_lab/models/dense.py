@@ -191,8 +191,8 @@ class DenseBlock(nn.ModuleDict):
 
     def _forward_shared(self, x: Tensor) -> Tensor:
         n, c, h, w = x.shape
-        layout = torch.channels_last if x.dim() == 4 and not x.is_contiguous() and x.is_contiguous(
-            memory_format=torch.channels_last) else torch.contiguous_format
+        channels_last = not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last)
+        layout = torch.channels_last if channels_last else torch.contiguous_format
         buffer = torch.empty((n, self.out_channels, h, w), dtype=x.dtype, device=x.device, memory_format=layout)
         # writes go through .data: each lands in channels no earlier view covers, so the
         # views that autograd saved stay valid and need no version check
