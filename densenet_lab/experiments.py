@@ -3,10 +3,19 @@ lines that teach, and the tests can check them."""
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
 import torch
 from torch import Tensor, nn
 
-from .models import DenseBlock
+from ._checks import check_int
+from .analysis import count_parameters
+from .models import DenseBlock, DenseNet
 
 
 class Stack(nn.Module):
@@ -51,3 +60,65 @@ def feature_reuse(block: DenseBlock) -> Tensor:
         row = torch.stack([c.mean() for c in chunks])
         heat[l, : l + 1] = row / row.max()
     return heat
+
+
+def sweep_model(growth_rate: int, in_channels: int, num_classes: int, block_config: tuple[int, ...] = (3, 3)) -> DenseNet:
+    """The small DenseNet-BC of the growth-rate sweep: CIFAR stem with 2k channels, bottlenecks, theta 0.5."""
+    return DenseNet(growth_rate=check_int("growth_rate", growth_rate, maximum=256), block_config=block_config,
+                    num_init_features=2 * growth_rate, in_channels=in_channels, num_classes=num_classes, stem="cifar")
+
+
+@dataclass
+class Sweep:
+    """Accuracy, time and parameters against growth rate, with where they come from.
+
+    ``points`` are dicts with ``growth_rate``, ``params``, ``test_acc``, ``seconds``;
+    ``environment`` holds the device, versions, date and the call that made them.
+    """
+
+    data: str
+    epochs: int
+    block_config: tuple[int, ...]
+    points: list[dict[str, Any]] = field(default_factory=list)
+    environment: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self), indent=2))
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> Sweep:
+        raw = json.loads(Path(path).read_text())
+        return cls(raw["data"], raw["epochs"], tuple(raw["block_config"]), raw["points"], raw["environment"])
+
+
+def train_point(growth_rate: int, dataset, epochs: int, *, block_config: tuple[int, ...] = (3, 3), seed: int = 0,
+                on_step: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Train ``sweep_model(growth_rate)`` with the quick recipe; returns one sweep point."""
+    from .train import fit
+
+    torch.manual_seed(seed)
+    info = dataset.info
+    net = sweep_model(growth_rate, info.channels, info.num_classes, block_config)
+    start = time.perf_counter()
+    history = fit(net, dataset, "quick", epochs=epochs, seed=seed, progress=False, on_step=on_step)
+    return {"growth_rate": growth_rate, "params": count_parameters(net), "test_acc": history.last["test_acc"],
+            "seconds": round(time.perf_counter() - start, 2)}
+
+
+def growth_rate_sweep(dataset, growth_rates: Sequence[int], epochs: int, *, block_config: tuple[int, ...] = (3, 3),
+                      seed: int = 0, verbose: bool = True) -> Sweep:
+    """Train one small DenseNet-BC per growth rate on ``dataset`` (a ``load_data`` result)."""
+    from .bench import environment
+    from .train import pick_device
+
+    call = f"growth_rate_sweep({dataset.info.name!r}, {list(growth_rates)}, epochs={epochs}, block_config={block_config}, seed={seed})"
+    sweep = Sweep(dataset.info.title, epochs, tuple(block_config), environment=environment(pick_device(), call))
+    for k in growth_rates:
+        point = train_point(k, dataset, epochs, block_config=block_config, seed=seed)
+        sweep.points.append(point)
+        if verbose:
+            print(f"k={k:2d}: {point['params']:8,d} parameters, test accuracy {point['test_acc']:.3f}, {point['seconds']:.1f} s")
+    return sweep

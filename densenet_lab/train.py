@@ -293,6 +293,7 @@ def fit(
     live_plot: bool = False,
     run: dict[str, Any] | None = None,
     on_epoch_end: Callable[[History], None] | None = None,
+    on_step: Callable[[int, int], None] | None = None,
 ) -> History:
     """Train ``model`` on ``dataset`` with a recipe; returns the metrics ``History``.
 
@@ -309,6 +310,9 @@ def fit(
         live_plot: redraw the loss and accuracy curves after every epoch (in a notebook).
         run: the settings recorded in ``run.json`` (the CLI records its arguments).
         on_epoch_end: called with the history after each epoch's checkpoint is written.
+        on_step: called after every optimiser step with (steps done, total steps), e.g. to
+            move a progress bar; an exception raised in it stops training (the checkpoint
+            of the last finished epoch stays).
     """
     recipe = RECIPES[check_choice("recipe", recipe, tuple(RECIPES))] if isinstance(recipe, str) else recipe
     recipe = replace(
@@ -380,6 +384,8 @@ def fit(
             scaler.step(optimizer)
             scaler.update()
             scheduler.step()
+            if on_step is not None:
+                on_step((epoch - 1) * steps_per_epoch + step + 1, total_steps)
             loss_sum += loss.detach().double() * len(y)
             correct += (logits.argmax(1) == y).sum()
             count += len(y)

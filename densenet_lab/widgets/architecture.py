@@ -1,0 +1,128 @@
+"""Chapters 4 and 6: a whole DenseNet's channel schedule, parameters, FLOPs and memory.
+
+Every number comes from ``densenet_lab.analysis``: closed forms for the DenseNet, and
+measurements on a built ResNet-18 for the reference row (so nothing here trains or
+allocates a large model: a setting that would not fit on a GPU shows a warning).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import torch
+
+from .. import analysis
+from ..models.densenet import DenseNetConfig
+from ..models.registry import create_model
+from .core import Control, Explorer, Figure, Frame, Trace
+
+GPU_MEMORY = 15 * 2**30  # Colab's T4: the GPU a student most often has
+IMAGENET_BLOCKS = {"densenet121": (6, 12, 24, 16), "densenet169": (6, 12, 32, 32),
+                   "densenet201": (6, 12, 48, 32), "densenet264": (6, 12, 64, 48)}
+CIFAR_DEPTHS = (40, 100, 190, 250)  # 4 + 6n: each is a plain and a BC depth of the paper
+NETWORKS = tuple(f"cifar{d}" for d in CIFAR_DEPTHS) + tuple(IMAGENET_BLOCKS)
+NETWORK_NAMES = tuple(f"CIFAR, depth L={d} (3 blocks)" for d in CIFAR_DEPTHS) + tuple(
+    f"ImageNet, {n[8:]}-layer blocks {b}" for n, b in IMAGENET_BLOCKS.items())
+
+
+def network_config(network: str, growth_rate: int, bottleneck: bool, compression: float,
+                   memory_efficient: bool = False) -> DenseNetConfig:
+    """The DenseNet the explorer shows.
+
+    CIFAR networks follow the paper: depth L gives 3 blocks of (L - 4) / 3 layers, or of
+    (L - 4) / 6 bottleneck layers (each has two convolutions); the stem has 2k channels
+    with a bottleneck and 16 without. ImageNet networks keep torchvision's block
+    configuration and a 2k-channel stem (64 for densenet121's k = 32), with 1000 classes.
+    """
+    if network.startswith("cifar"):
+        depth = int(network[5:])
+        n = (depth - 4) // (6 if bottleneck else 3)
+        return DenseNetConfig(growth_rate=growth_rate, block_config=(n, n, n),
+                              num_init_features=2 * growth_rate if bottleneck else 16, bottleneck=bottleneck,
+                              compression=compression, num_classes=10, stem="cifar", memory_efficient=memory_efficient)
+    return DenseNetConfig(growth_rate=growth_rate, block_config=IMAGENET_BLOCKS[network],
+                          num_init_features=2 * growth_rate, bottleneck=bottleneck, compression=compression,
+                          num_classes=1000, stem="imagenet", memory_efficient=memory_efficient)
+
+
+def variant_name(config: DenseNetConfig) -> str:
+    """DenseNet, DenseNet-B, DenseNet-C or DenseNet-BC, as the paper names them."""
+    suffix = ("B" if config.bottleneck else "") + ("C" if config.compression < 1 else "")
+    return "DenseNet" + (f"-{suffix}" if suffix else "")
+
+
+@lru_cache(maxsize=16)
+def resnet18_reference(imagenet: bool, input_size: int) -> tuple[int, int, int, int]:
+    """ResNet-18 measured with ``densenet_lab.analysis``: parameters, FLOPs per image, and the
+    saved activations of a training pass as ``fixed + per_image * batch`` bytes."""
+    model = create_model("resnet18" if imagenet else "resnet18_cifar", num_classes=1000 if imagenet else 10)
+    # two batch sizes give the line; batch norm in training needs 2 values per channel, and
+    # the ImageNet ResNet ends at 1x1 pixels for small inputs
+    small, large = (2, 4) if imagenet and input_size < 64 else (1, 2)
+    with torch.random.fork_rng():
+        m_small = analysis.measure_activation_memory(model, input_size, batch=small)
+        m_large = analysis.measure_activation_memory(model, input_size, batch=large)
+    per_image = (m_large - m_small) // (large - small)
+    flops = analysis.measure_flops(model, input_size, batch=1)
+    return analysis.count_parameters(model), flops, m_small - small * per_image, per_image
+
+
+@lru_cache(maxsize=4096)
+def densenet_numbers(config: DenseNetConfig, input_size: int, batch: int) -> tuple[int, int, int, int]:
+    """Parameters, forward FLOPs per image, and saved activations (naive, memory-efficient)."""
+    return (analysis.count_parameters(config), analysis.estimate_flops(config, input_size),
+            analysis.estimate_activation_memory(config, input_size, batch, memory_efficient=False),
+            analysis.estimate_activation_memory(config, input_size, batch, memory_efficient=True))
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:,.1f} MiB" if n < 2**30 else f"{n / 2**30:,.2f} GiB"
+
+
+class ArchitectureExplorer(Explorer):
+    """Growth rate, depth, bottleneck, compression, input size, batch, memory-efficient."""
+
+    title = "A whole DenseNet: channels, parameters, FLOPs and training memory"
+    note = ("Closed forms from densenet_lab.analysis; memory is what a float32 training pass saves "
+            "for backward (bf16 halves it); ResNet-18 is measured at the same input size.")
+    controls = (
+        Control("network", "network", NETWORKS, "cifar100", names=NETWORK_NAMES),
+        Control("growth_rate", "growth rate k", (4, 6, 8, 12, 16, 24, 32, 40, 48), 12, static=(12, 24, 32, 40)),
+        Control("bottleneck", "bottleneck (B)", (False, True), True),
+        Control("compression", "compression theta", (0.25, 0.5, 0.75, 1.0), 0.5, static=(0.5, 1.0)),
+        Control("input_size", "input size", (32, 64, 96, 128, 160, 192, 224, 256, 320), 32, static=(32, 64, 224)),
+        Control("batch", "batch", tuple(2**i for i in range(11)), 64, static=(8, 64, 256)),
+        Control("memory_efficient", "memory-efficient (checkpointing)", (False, True), False),
+    )
+
+    def compute(self, network: str, growth_rate: int, bottleneck: bool, compression: float, input_size: int,
+                batch: int, memory_efficient: bool) -> Frame:
+        config = network_config(network, growth_rate, bottleneck, compression, memory_efficient)
+        frame = Frame()
+        frame.add("network", f"{variant_name(config)}, k={growth_rate}, blocks {config.block_config}, k0={config.num_init_features}")
+        if input_size < config.min_input_size:
+            frame.warning = f"input size {input_size} is too small for this network: the minimum is {config.min_input_size}"
+            return frame
+        schedule = analysis.layer_schedule(config, input_size)
+        frame.figure = Figure(
+            [Trace(f"block {b}", [i + 1 for i, r in enumerate(schedule) if r.block == b],
+                   [r.in_channels for r in schedule if r.block == b], kind="lines+markers")
+             for b in range(1, len(config.block_config) + 1)],
+            title="input channels of every dense layer (k0 + l*k, compressed between blocks)",
+            xlabel="dense layer", ylabel="input channels")
+        params, flops, naive, efficient = densenet_numbers(config.replace(memory_efficient=False), input_size, batch)
+        chosen = efficient if memory_efficient else naive
+        frame.add("parameters", params)
+        frame.add("GFLOPs per image (forward)", flops, f"{flops / 1e9:,.3f}")
+        frame.add("activations, naive", naive, _mib(naive) + ("" if memory_efficient else "  <- in use"))
+        frame.add("activations, memory-efficient", efficient, _mib(efficient) + ("  <- in use" if memory_efficient else ""))
+        r_params, r_flops, fixed, per_image = resnet18_reference(config.stem == "imagenet", input_size)
+        frame.add("ResNet-18 parameters", r_params)
+        frame.add("ResNet-18 GFLOPs per image", r_flops, f"{r_flops / 1e9:,.3f}")
+        r_memory = fixed + per_image * batch
+        frame.add("ResNet-18 activations", r_memory, _mib(r_memory))
+        if chosen > GPU_MEMORY:
+            frame.warning = (f"{_mib(chosen)} of activations would not fit on a 15 GB GPU (Colab's T4): "
+                             + ("lower the batch or the input size." if memory_efficient
+                                else "turn on memory-efficient, or lower the batch or the input size."))
+        return frame
