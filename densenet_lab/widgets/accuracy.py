@@ -58,7 +58,8 @@ class AccuracyExplorer(Explorer):
     def live_extras(self, view: LiveView) -> list:
         if self.dataset is None:
             return []
-        return [Trainer(self, view).box]
+        view.trainer = Trainer(self, view)
+        return [view.trainer.box]
 
 
 class Trainer:

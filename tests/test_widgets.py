@@ -1,0 +1,236 @@
+"""The explorers: their numbers equal densenet_lab.analysis, the live widgets redraw, the
+static HTML holds every precomputed frame, bad settings cannot be chosen, and training
+from the accuracy explorer can be stopped."""
+
+import json
+import math
+import re
+import time
+
+import pytest
+import torch
+
+from densenet_lab import analysis, create_model
+from densenet_lab.data import load_data
+from densenet_lab.experiments import Sweep, growth_rate_sweep, sweep_model
+from densenet_lab.models import DenseBlock
+from densenet_lab.widgets import AccuracyExplorer, ArchitectureExplorer, BlockExplorer, Control, TaylorExplorer
+from densenet_lab.widgets.architecture import network_config, resnet18_reference
+from densenet_lab.widgets.block import block_config
+from densenet_lab.widgets.core import LiveView
+from densenet_lab.widgets.taylor import taylor_polynomial
+
+PNG = b"\x89PNG"
+
+
+# ----- numbers ------------------------------------------------------------------------
+@pytest.mark.parametrize("order", [0, 1, 5, 9])
+def test_taylor_error_at_one_matches_the_series(order):
+    frame = TaylorExplorer().frame(function="exp", order=order)
+    assert frame.values["error at x = 1"] == pytest.approx(math.e - sum(1 / math.factorial(i) for i in range(order + 1)))
+
+
+def test_taylor_polynomials_converge_inside_and_diverge_outside_the_radius():
+    assert taylor_polynomial("sin", 9, 0.5) == pytest.approx(math.sin(0.5), abs=1e-9)
+    assert taylor_polynomial("cos", 8, 1.0) == pytest.approx(math.cos(1.0), abs=1e-5)
+    e = TaylorExplorer()
+    assert e.frame(function="sin", order=7).shown["T_n(x)"] == "x - x^3/6 + x^5/120 - x^7/5040"
+    # log(1 + x) at x = 1.5 lies outside the radius 1: more terms, larger error
+    far = [abs(math.log1p(1.5) - taylor_polynomial("log1p", n, 1.5)) for n in (3, 6, 12)]
+    assert far[0] < far[1] < far[2]
+
+
+@pytest.mark.parametrize("k,k0,L,bottleneck", [(12, 24, 6, False), (32, 64, 6, True), (4, 16, 32, True), (1, 1, 1, False)])
+def test_block_explorer_equals_analysis_and_the_built_block(k, k0, L, bottleneck):
+    frame = BlockExplorer().frame(growth_rate=k, in_channels=k0, num_layers=L, bottleneck=bottleneck)
+    schedule = analysis.layer_schedule(block_config(k, k0, L, bottleneck))
+    block = DenseBlock(L, k0, k, bottleneck=bottleneck)
+    assert frame.values["parameters"] == sum(r.params for r in schedule) == sum(p.numel() for p in block.parameters())
+    out = block(torch.randn(1, k0, 4, 4))
+    assert frame.values["output channels k0 + L*k"] == out.shape[1] == k0 + L * k
+    assert frame.values["last layer reads"] == schedule[-1].in_channels
+    assert frame.values["connections L(L+1)/2"] == L * (L + 1) // 2
+    bars = frame.figure.traces
+    assert [a + b for a, b in zip(bars[0].y, bars[1].y)] == [r.in_channels for r in schedule] + [k0 + L * k]
+
+
+@pytest.mark.parametrize("settings", [
+    dict(network="cifar100", growth_rate=12, bottleneck=True, compression=0.5, input_size=32, batch=64),
+    dict(network="cifar40", growth_rate=12, bottleneck=False, compression=1.0, input_size=32, batch=8),
+    dict(network="densenet121", growth_rate=32, bottleneck=True, compression=0.5, input_size=224, batch=64, memory_efficient=True),
+    dict(network="densenet264", growth_rate=48, bottleneck=False, compression=0.75, input_size=96, batch=2),
+])
+def test_architecture_explorer_equals_analysis(settings):
+    frame = ArchitectureExplorer().frame(**settings)
+    config = network_config(settings["network"], settings["growth_rate"], settings["bottleneck"], settings["compression"])
+    size, batch = settings["input_size"], settings["batch"]
+    assert frame.values["parameters"] == analysis.count_parameters(config)
+    assert frame.values["GFLOPs per image (forward)"] == analysis.estimate_flops(config, size)
+    assert frame.values["activations, naive"] == analysis.estimate_activation_memory(config, size, batch, memory_efficient=False)
+    assert frame.values["activations, memory-efficient"] == analysis.estimate_activation_memory(config, size, batch, memory_efficient=True)
+    schedule = analysis.layer_schedule(config, size)
+    assert [y for t in frame.figure.traces for y in t.y] == [r.in_channels for r in schedule]
+
+
+def test_architecture_explorer_reproduces_the_paper_and_torchvision():
+    e = ArchitectureExplorer()
+    assert e.frame().values["parameters"] == 769_162  # DenseNet-BC (L=100, k=12), C10
+    assert e.frame(network="cifar40", bottleneck=False, compression=1.0).values["parameters"] == 1_019_722
+    imagenet = e.frame(network="densenet121", growth_rate=32, input_size=224)
+    assert imagenet.values["parameters"] == 7_978_856
+    assert imagenet.values["ResNet-18 parameters"] == 11_689_512
+
+
+@pytest.mark.parametrize("imagenet,size,batch", [(False, 32, 8), (True, 64, 3), (True, 32, 5)])
+def test_resnet_reference_is_the_measurement_at_any_batch(imagenet, size, batch):
+    params, flops, fixed, per_image = resnet18_reference(imagenet, size)
+    model = create_model("resnet18" if imagenet else "resnet18_cifar", num_classes=1000 if imagenet else 10)
+    assert fixed + per_image * batch == analysis.measure_activation_memory(model, size, batch=batch)
+    assert flops == analysis.measure_flops(model, size)
+    assert params == analysis.count_parameters(model)
+
+
+def test_architecture_explorer_warns_instead_of_failing():
+    e = ArchitectureExplorer()
+    big = e.frame(network="densenet264", growth_rate=48, input_size=320, batch=1024)
+    assert "would not fit" in big.warning and "memory-efficient" in big.warning
+    assert e.frame().warning == ""
+    small = e.frame(network="densenet121", input_size=32)
+    assert small.warning == "" and small.values["parameters"] > 0
+    # an input the network cannot take: a warning, no figure, no exception
+    too_small = ArchitectureExplorer.compute(e, "densenet121", 32, True, 0.5, 16, 8, False)
+    assert "too small" in too_small.warning and too_small.figure is None
+
+
+def test_accuracy_explorer_shows_the_sweep_and_its_provenance():
+    sweep = Sweep("digits", 2, (3, 3), [
+        {"growth_rate": 12, "params": 46318, "test_acc": 0.9, "seconds": 3.0},
+        {"growth_rate": 4, "params": 5638, "test_acc": 0.5, "seconds": 2.0}],
+        {"device": "CPU (test)", "torch": "2.x", "date": "2026-11-23T00:00:00"})
+    e = AccuracyExplorer(sweep)
+    for metric in ("test_acc", "seconds", "params"):
+        frame = e.frame(metric=metric)
+        assert frame.figure.traces[0].x == [4, 12]
+        assert frame.figure.traces[0].y == [p[metric] for p in sorted(sweep.points, key=lambda p: p["growth_rate"])]
+    assert "CPU (test)" in e.note and "2026-11-23" in e.note
+    with pytest.raises(ValueError, match="sweep must be"):
+        AccuracyExplorer([0.9, 0.5])
+
+
+def test_sweep_round_trips_through_a_file(tmp_path):
+    sweep = Sweep("digits", 1, (2, 2), [{"growth_rate": 4, "params": 1, "test_acc": 0.5, "seconds": 1.0}], {"device": "x"})
+    assert Sweep.load(sweep.save(tmp_path / "results" / "sweep.json")) == sweep
+
+
+# ----- bad input ----------------------------------------------------------------------
+def test_settings_outside_the_controls_are_refused_with_their_name():
+    with pytest.raises(ValueError, match="order must be one of 0 to 15"):
+        TaylorExplorer().frame(order=16)
+    with pytest.raises(ValueError, match="growth_rate must be one of"):
+        BlockExplorer(growth_rate=0)
+    with pytest.raises(ValueError, match="unknown setting 'depth'"):
+        ArchitectureExplorer(depth=100)
+    with pytest.raises(ValueError, match="function must be one of"):
+        TaylorExplorer().frame(function="tan")
+    with pytest.raises(ValueError, match="default"):
+        Control("x", "x", (1, 2), 3)
+
+
+def test_live_widgets_offer_only_the_allowed_values():
+    from traitlets import TraitError
+
+    view = LiveView(BlockExplorer())
+    slider = view.inputs["growth_rate"]
+    assert [v for _, v in slider.options] == list(range(1, 65))
+    with pytest.raises(TraitError):
+        slider.value = 65
+
+
+# ----- live and static ----------------------------------------------------------------
+def test_live_view_redraws_in_place():
+    view = LiveView(BlockExplorer())
+    image, numbers = bytes(view.image.value), view.numbers.value
+    assert image.startswith(PNG) and "96" in numbers  # 24 + 6 * 12
+    view.inputs["num_layers"].value = 10
+    view.render()
+    assert bytes(view.image.value).startswith(PNG) and bytes(view.image.value) != image
+    assert "144" in view.numbers.value  # 24 + 10 * 12
+
+
+def test_live_view_debounces_a_burst_of_changes():
+    view = LiveView(BlockExplorer())
+    calls = []
+    render = view.render
+    view.render = lambda: calls.append(1) or render()
+    for n in range(2, 9):  # a slider dragged through 7 values
+        view.inputs["num_layers"].value = n
+    time.sleep(0.8)
+    assert len(calls) == 1
+    assert "120" in view.numbers.value  # 24 + 8 * 12
+
+
+def _static_spec(html: str) -> dict:
+    return json.loads(re.search(r'<script type="application/json" class="dlab-data">(.*?)</script>', html, re.S).group(1))
+
+
+@pytest.mark.parametrize("explorer", [TaylorExplorer(), BlockExplorer()], ids=["taylor", "block"])
+def test_static_html_holds_every_frame_of_the_grid(explorer):
+    html = explorer.static_html()
+    spec = _static_spec(html)
+    sizes = [len(c.static_values) for c in explorer.controls]
+    assert len(spec["frames"]) == math.prod(sizes)
+    for c in explorer.controls:
+        if c.kind == "slider":
+            assert f'data-control="{c.name}" min="0" max="{len(c.static_values) - 1}"' in html
+    # one frame checked in full: numbers and figure as the live explorer computes them
+    settings = {c.name: c.static_values[-1] for c in explorer.controls}
+    frame = explorer.frame(**settings)
+    entry = spec["frames"][",".join(str(n - 1) for n in sizes)]
+    assert dict(entry["n"]) == frame.shown
+    assert spec["plots"][entry["p"]]["data"][0]["y"] == pytest.approx(frame.figure.traces[0].y, rel=1e-4)
+
+
+def test_display_sends_the_widget_and_the_static_version():
+    bundle = TaylorExplorer()._repr_mimebundle_()
+    assert {"text/plain", "text/html", "application/vnd.jupyter.widget-view+json"} <= bundle.keys()
+    assert 'class="dlab-explorer"' in bundle["text/html"]
+
+
+# ----- training from the accuracy explorer ----------------------------------------------
+def test_fit_reports_every_step_and_stops_when_asked():
+    from densenet_lab.train import fit
+
+    data = load_data("digits")
+    steps = []
+    fit(sweep_model(4, 1, 10, (1, 1)), data, "quick", epochs=1, progress=False, on_step=lambda s, t: steps.append((s, t)))
+    total = steps[-1][1]
+    assert [s for s, _ in steps] == list(range(1, total + 1))
+
+    def stop(step, _total):
+        if step == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(sweep_model(4, 1, 10, (1, 1)), data, "quick", epochs=1, progress=False, on_step=stop)
+
+
+@pytest.mark.slow
+def test_train_button_adds_a_point_and_stop_ends_a_run():
+    data = load_data("digits")
+    sweep = growth_rate_sweep(data, [4], epochs=1, block_config=(1, 1), verbose=False)
+    view = LiveView(AccuracyExplorer(sweep, data))
+    trainer = view.trainer
+    trainer.start(6)
+    assert trainer.train_button.disabled and not trainer.stop_button.disabled
+    trainer.thread.join(timeout=120)
+    assert not trainer.train_button.disabled and trainer.stop_button.disabled
+    assert [p["growth_rate"] for p in sweep.points] == [4, 6] and sweep.points[1]["added"]
+    assert "k=6 (trained here)" in view.numbers.value and "added" in trainer.status.value
+
+    sweep.epochs = 200  # a long run, stopped at once
+    trainer.start(8)
+    trainer.stop()
+    trainer.thread.join(timeout=60)
+    assert not trainer.thread.is_alive() and "stopped" in trainer.status.value
+    assert [p["growth_rate"] for p in sweep.points] == [4, 6]
+    assert not trainer.train_button.disabled
