@@ -1,10 +1,13 @@
 """The project's promises: the README's commands, CI, packaging and the book's table of contents."""
 
+import contextlib
+import html
 import json
 import os
 import re
 import subprocess
 import sys
+import tempfile
 
 from pathlib import Path
 
@@ -127,43 +130,118 @@ def _internal_targets(page: Path, text: str) -> list[Path]:
     return [(page.parent / r).resolve() for r in refs if not re.match(r"^[a-z]+:|^//", r)]
 
 
-@pytest.mark.slow
-def test_pages_render_in_a_real_browser(built_book):
-    """Serve the built site on localhost, open every chapter in headless Chromium, and check
-    that it renders with its figures and that no internal link or image is broken."""
-    import functools
-    import http.server
+def _chromium() -> str:
     import shutil
-    import threading
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         if os.environ.get("CI"):
             pytest.fail("CI must run the browser test: the README's test command installs Debian's chromium")
         pytest.skip("chromium is not installed")
+    return chromium
+
+
+@contextlib.contextmanager
+def _serve(directory: Path):
+    """The built site on a localhost port (yields its URL) for as long as the block runs."""
+    import functools
+    import http.server
+    import threading
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
 
-    handler = functools.partial(Quiet, directory=str(built_book))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(directory)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+def _dump_dom(chromium: str, url: str, *extra: str) -> str:
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-    try:
+    with tempfile.TemporaryDirectory() as profile:
+        return subprocess.run([chromium, *flags, *extra, f"--user-data-dir={profile}", "--dump-dom", url],
+                              capture_output=True, text=True, timeout=180).stdout
+
+
+@pytest.mark.slow
+def test_pages_render_in_a_real_browser(built_book):
+    """Serve the built site on localhost, open every chapter in headless Chromium, and check
+    that it renders with its figures and that no internal link or image is broken."""
+    chromium = _chromium()
+    with _serve(built_book) as site:
         for page in sorted((built_book / "book" / "en").glob("*.html")):
             text = page.read_text()
             broken = [t for t in _internal_targets(page, text) if not t.exists()]
             assert not broken, f"{page.name}: broken links or images {broken[:5]}"
-            url = f"http://127.0.0.1:{server.server_port}/book/en/{page.name}"
-            with __import__("tempfile").TemporaryDirectory() as profile:
-                dom = subprocess.run([chromium, *flags, f"--user-data-dir={profile}", "--dump-dom", url],
-                                     capture_output=True, text=True, timeout=120).stdout
+            dom = _dump_dom(chromium, f"{site}/book/en/{page.name}")
             assert "<h1" in dom and "bd-article" in dom, f"{page.name} did not render"
             images = re.findall(r'<img[^>]+src="([^"]+)"', dom)
             for src in images:
                 assert (page.parent / src).resolve().exists(), f"{page.name}: missing image {src}"
             if page.stem not in ("00_preface", "04_whole_network"):
                 assert images, f"{page.name}: no figure rendered"
-    finally:
-        server.shutdown()
+
+
+# Opens a chapter in an iframe, waits until every static explorer has drawn its plotly
+# figure and its numbers, moves each explorer's first slider (or menu), and writes what
+# the reader sees before and after into <pre id="result">.
+_MOVE_SLIDERS = """<!doctype html><html><body><pre id="result">pending</pre>
+<iframe id="page" src="%(page)s" style="width:1300px;height:2000px"></iframe>
+<script>
+function text(root, selector) { var el = root.querySelector(selector); return el ? el.textContent : null; }
+function probe() {
+  var doc = document.getElementById("page").contentDocument;
+  var explorers = Array.prototype.slice.call(doc.querySelectorAll(".dlab-explorer"));
+  var ready = explorers.length > 0 && explorers.every(function (e) {
+    return e.querySelector(".dlab-plot.js-plotly-plot .gtitle") && e.querySelector(".dlab-numbers tr");
+  });
+  if (!ready) { setTimeout(probe, 250); return; }
+  var results = explorers.map(function (e) {
+    var input = e.querySelector("input[type=range]") || e.querySelector("select");
+    var r = {control: input.dataset.control, kind: input.tagName, from: input.value,
+             numbers: text(e, ".dlab-numbers"), title: text(e, ".gtitle")};
+    input.value = input.value === "0" ? "1" : "0";
+    input.dispatchEvent(new Event("input", {bubbles: true}));
+    r.to = input.value;
+    return r;
+  });
+  setTimeout(function () {
+    explorers.forEach(function (e, i) {
+      results[i].numbers_after = text(e, ".dlab-numbers");
+      results[i].title_after = text(e, ".gtitle");
+    });
+    document.getElementById("result").textContent = JSON.stringify(results);
+  }, 1000);
+}
+document.getElementById("page").addEventListener("load", probe);
+</script></body></html>"""
+
+
+@pytest.mark.slow
+def test_static_explorers_respond_to_their_sliders_in_a_real_browser(built_book):
+    """With no kernel, every explorer in the built book draws its figure with plotly.js
+    (served by the site itself, no CDN), and moving a slider changes what it shows."""
+    chromium = _chromium()
+    pages = [p for p in sorted((built_book / "book" / "en").glob("*.html")) if 'class="dlab-explorer"' in p.read_text()]
+    assert {p.stem for p in pages} >= {"01_taylor_to_dense", "03_dense_blocks", "04_whole_network",
+                                       "05_training", "06_memory_and_speed"}
+    with _serve(built_book) as site:
+        for page in pages:
+            probe = built_book / f"_probe_{page.stem}.html"
+            probe.write_text(_MOVE_SLIDERS % {"page": f"book/en/{page.name}"})
+            dom = _dump_dom(chromium, f"{site}/{probe.name}", "--virtual-time-budget=30000")
+            found = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
+            assert found and found.group(1) != "pending", f"{page.name}: the explorers never drew (no plotly figure)"
+            results = json.loads(html.unescape(found.group(1)))
+            assert results
+            for r in results:
+                assert r["from"] != r["to"], r
+                if r["kind"] == "INPUT":  # a slider: the numbers change
+                    assert r["numbers"] != r["numbers_after"], f"{page.name}: moving {r['control']} changed nothing"
+                else:  # a menu: the figure changes
+                    assert r["title"] != r["title_after"], f"{page.name}: choosing {r['control']} changed nothing"
