@@ -106,9 +106,9 @@ class ArchitectureExplorer(Explorer):
         schedule = analysis.layer_schedule(config, input_size)
         frame.figure = Figure(
             [Trace(f"block {b}", [i + 1 for i, r in enumerate(schedule) if r.block == b],
-                   [r.in_channels for r in schedule if r.block == b], kind="lines+markers")
+                   [r.in_channels for r in schedule if r.block == b], kind="lines+markers" if len(schedule) <= 64 else "line")
              for b in range(1, len(config.block_config) + 1)],
-            title="input channels of every dense layer (k0 + l*k, compressed between blocks)",
+            title="input channels of each dense layer: k0 + l*k",
             xlabel="dense layer", ylabel="input channels")
         params, flops, naive, efficient = densenet_numbers(config.replace(memory_efficient=False), input_size, batch)
         chosen = efficient if memory_efficient else naive
