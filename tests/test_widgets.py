@@ -196,6 +196,15 @@ def test_display_sends_the_widget_and_the_static_version():
     assert 'class="dlab-explorer"' in bundle["text/html"]
 
 
+def test_colab_gets_the_live_widget_alone(monkeypatch):
+    import sys
+    import types
+
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    bundle = TaylorExplorer()._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle and "text/html" not in bundle
+
+
 # ----- training from the accuracy explorer ----------------------------------------------
 def test_fit_reports_every_step_and_stops_when_asked():
     from densenet_lab.train import fit

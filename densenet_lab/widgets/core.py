@@ -19,6 +19,7 @@ import html
 import io
 import itertools
 import json
+import sys
 import threading
 import uuid
 from collections.abc import Sequence
@@ -186,12 +187,15 @@ class Explorer:
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
         """The live widget's view and the static HTML: a frontend with a kernel shows the
         first, the rendered book the second. (Written out by hand: ipywidgets 7, which
-        Colab may have, has no ``_repr_mimebundle_``.)"""
-        bundle = {"text/plain": f"<{type(self).__name__}: run in Jupyter or Colab to explore>",
-                  "text/html": self.static_html()}
+        Colab may have, has no ``_repr_mimebundle_``.) Colab gets the widget alone: it has
+        a widget manager, and nobody builds a book from it."""
+        bundle = {"text/plain": f"<{type(self).__name__}: run in Jupyter or Colab to explore>"}
+        if "google.colab" not in sys.modules:
+            bundle["text/html"] = self.static_html()
         try:
             widget = self.widget()
         except ImportError:  # no ipywidgets: the static version still works
+            bundle["text/html"] = self.static_html()
             return bundle
         bundle["application/vnd.jupyter.widget-view+json"] = {"version_major": 2, "version_minor": 0, "model_id": widget.model_id}
         return bundle
