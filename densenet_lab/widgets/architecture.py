@@ -16,7 +16,7 @@ from ..models.densenet import DenseNetConfig
 from ..models.registry import create_model
 from .core import Control, Explorer, Figure, Frame, Trace
 
-GPU_MEMORY = 15 * 2**30  # Colab's T4: the GPU a student most often has
+GPU_MEMORY = 15 * 2**30  # about what Colab's T4 (16 GB) leaves usable: the GPU a student most often has
 IMAGENET_BLOCKS = {"densenet121": (6, 12, 24, 16), "densenet169": (6, 12, 32, 32),
                    "densenet201": (6, 12, 48, 32), "densenet264": (6, 12, 64, 48)}
 CIFAR_DEPTHS = (40, 100, 190, 250)  # 4 + 6n: each is a plain and a BC depth of the paper
@@ -122,7 +122,7 @@ class ArchitectureExplorer(Explorer):
         r_memory = fixed + per_image * batch
         frame.add("ResNet-18 activations", r_memory, _mib(r_memory))
         if chosen > GPU_MEMORY:
-            frame.warning = (f"{_mib(chosen)} of activations would not fit on a 15 GB GPU (Colab's T4): "
+            frame.warning = (f"{_mib(chosen)} of activations would not fit on a 15 GiB GPU (Colab's T4): "
                              + ("lower the batch or the input size." if memory_efficient
                                 else "turn on memory-efficient, or lower the batch or the input size."))
         return frame

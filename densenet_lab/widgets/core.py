@@ -374,8 +374,8 @@ _SCRIPT = """
 _STYLE = """<style>
 .dlab-explorer {border:1px solid #ccd; border-radius:6px; padding:10px; margin:8px 0; font-size:0.9em}
 .dlab-explorer .dlab-controls {display:grid; grid-template-columns:repeat(auto-fill, minmax(250px, 1fr)); gap:4px 16px; margin:6px 0}
-.dlab-explorer label {display:flex; align-items:center; gap:6px}
-.dlab-explorer input[type=range] {flex:1}
+.dlab-explorer label {display:flex; align-items:center; gap:6px; min-width:0}
+.dlab-explorer input[type=range], .dlab-explorer select {flex:1; min-width:0; max-width:100%}
 .dlab-explorer .dlab-body {display:flex; flex-wrap:wrap; gap:12px; align-items:flex-start}
 .dlab-explorer .dlab-plot {flex:1 1 420px; min-height:360px}
 .dlab-explorer .dlab-warning {color:#a94400; font-weight:bold}
