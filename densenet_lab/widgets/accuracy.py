@@ -70,7 +70,8 @@ class Trainer:
 
         self.explorer, self.view = explorer, view
         self.growth_rate = w.IntSlider(value=16, min=1, max=64, description="train k", style={"description_width": "initial"})
-        self.train_button = w.Button(description="Train and add the point", button_style="primary", icon="play")
+        self.train_button = w.Button(description="Train and add the point", button_style="primary", icon="play",
+                                     layout=w.Layout(width="auto"))
         self.stop_button = w.Button(description="Stop", icon="stop", disabled=True)
         self.progress = w.IntProgress(value=0, min=0, max=1, layout=w.Layout(width="220px"))
         self.status = w.HTML()

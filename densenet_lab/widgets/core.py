@@ -214,6 +214,7 @@ class LiveView:
         self.warning = w.HTML()
         self._timer: threading.Timer | None = None
         self._lock = threading.Lock()
+        self._render_lock = threading.Lock()
         for widget in self.inputs.values():
             widget.observe(self._changed, names="value")
         header = w.HTML(f"<b>{html.escape(explorer.title)}</b>" + (f"<br><small>{html.escape(explorer.note)}</small>" if explorer.note else ""))
@@ -235,17 +236,21 @@ class LiveView:
             self._timer.start()
 
     def render(self) -> Frame | None:
-        """Recompute and redraw now; a failing setting shows its error instead of raising."""
-        try:
-            frame = self.explorer.frame(**self.settings())
-        except ValueError as error:
-            self.warning.value = _warning_html(str(error))
-            return None
-        if frame.figure is not None:
-            self.image.value = figure_png(frame.figure)
-        self.numbers.value = numbers_html(frame.shown)
-        self.warning.value = _warning_html(frame.warning) if frame.warning else ""
-        return frame
+        """Recompute and redraw now; a failing setting shows its error instead of raising.
+
+        One render at a time, each reading the settings when it starts: the last one to
+        finish always shows the latest settings."""
+        with self._render_lock:
+            try:
+                frame = self.explorer.frame(**self.settings())
+            except ValueError as error:
+                self.warning.value = _warning_html(str(error))
+                return None
+            if frame.figure is not None:
+                self.image.value = figure_png(frame.figure)
+            self.numbers.value = numbers_html(frame.shown)
+            self.warning.value = _warning_html(frame.warning) if frame.warning else ""
+            return frame
 
 
 def _input_widget(w, c: Control, value: Any):
