@@ -19,6 +19,7 @@ import html
 import io
 import itertools
 import json
+import math
 import sys
 import threading
 import uuid
@@ -124,8 +125,10 @@ class Frame:
     warning: str = ""
 
     def add(self, label: str, value: Any, text: str | None = None) -> None:
-        self.values[label] = value
-        self.shown[label] = f"{value:,}" if text is None and isinstance(value, int) else (text if text is not None else str(value))
+        """Record ``value`` under ``label``, shown as ``text`` (default: ints with thousands separators)."""
+        if text is None:
+            text = f"{value:,}" if isinstance(value, int) else str(value)
+        self.values[label], self.shown[label] = value, text
 
 
 class Explorer:
@@ -173,9 +176,7 @@ class Explorer:
     def static_frames(self) -> dict[tuple, Frame]:
         """Every frame of the static grid, keyed by the tuple of setting values."""
         grid = [c.static_values for c in self.controls]
-        size = 1
-        for values in grid:
-            size *= len(values)
+        size = math.prod(len(values) for values in grid)
         if size > MAX_STATIC_FRAMES:
             raise ValueError(f"the static grid has {size} frames, more than {MAX_STATIC_FRAMES}: give fewer static values")
         return {combo: self.frame(**dict(zip((c.name for c in self.controls), combo))) for combo in itertools.product(*grid)}
