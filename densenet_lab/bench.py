@@ -257,13 +257,15 @@ def summary(report: dict[str, Any]) -> str:
     return f"{env['device']}, torch {env['torch']}, {env['date']}\n" + format_table(header, rows, align="llrrrrrr")
 
 
+def results_path(kind: str, environment: dict[str, Any], tag: str = "") -> Path:
+    """``results/<kind>-<device>-<date><tag>.json``, named from an ``environment()`` record."""
+    slug = "".join(c if c.isalnum() else "-" for c in environment["device"].split(" (")[0].lower()).strip("-")
+    return Path("results") / f"{kind}-{slug}-{environment['date'][:10]}{tag}.json"
+
+
 def save_report(report: dict[str, Any], out: str | Path | None = None) -> Path:
     """Write the report as JSON (default: ``results/bench-<device>-<date>.json``)."""
-    if out is None:
-        env = report["environment"]
-        slug = "".join(c if c.isalnum() else "-" for c in env["device"].split(" (")[0].lower()).strip("-")
-        out = Path("results") / f"bench-{slug}-{env['date'][:10]}{'-quick' if report['quick'] else ''}.json"
-    out = Path(out)
+    out = Path(out if out is not None else results_path("bench", report["environment"], "-quick" if report["quick"] else ""))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1))
     return out

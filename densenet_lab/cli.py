@@ -176,6 +176,27 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from . import bench, data
+    from .experiments import growth_rate_sweep
+
+    try:
+        growth_rates = [int(k) for k in args.growth_rates.split(",")]
+    except ValueError:
+        raise ValueError(f"--growth-rates must be comma-separated integers such as 4,8,12, got {args.growth_rates!r}") from None
+    for k in growth_rates:
+        check_int("--growth-rates", k, maximum=256)
+    epochs = check_int("--epochs", args.epochs, maximum=100_000)
+    dataset = data.load_data(args.data, image_size=args.image_size)
+    if args.limit is not None:  # a smaller training set, for a quick run
+        n = check_int("--limit", args.limit)
+        dataset.train.images, dataset.train.labels = dataset.train.images[:n], dataset.train.labels[:n]
+    sweep = growth_rate_sweep(dataset, growth_rates, epochs, seed=args.seed, command=args.command_line)
+    out = sweep.save(args.out if args.out else bench.results_path(f"sweep-{args.data}", sweep.environment))
+    print(f"results written to {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="densenet-lab",
@@ -245,6 +266,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
     p.add_argument("--out", help="JSON file to write (default: results/bench-<device>-<date>.json)")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser(
+        "sweep",
+        help="accuracy, time and parameters against growth rate (chapter 5's explorer shows the file)",
+        description="Train a small DenseNet-BC (two blocks of three bottleneck layers) once per growth rate "
+        "and write results/sweep-<data>-<device>-<date>.json with the device, versions, date and command. "
+        "Example on a GPU: densenet-lab sweep --data cifar10 --growth-rates 4,8,12,24,32 --epochs 15",
+    )
+    p.add_argument("--data", required=True, choices=DATASETS, help="data set (digits needs no download)")
+    p.add_argument("--growth-rates", default="4,8,12,24", help="comma-separated growth rates (default 4,8,12,24)")
+    p.add_argument("--epochs", type=int, default=5, help="epochs per run, quick recipe (default 5)")
+    p.add_argument("--image-size", type=int, help="resize images to N x N (default: the data set's)")
+    p.add_argument("--limit", type=int, help="train on the first N training images only")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--out", help="JSON file to write (default: results/sweep-<data>-<device>-<date>.json)")
+    p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("evaluate", help="test accuracy of a trained run")
     p.add_argument("run", help="a run folder (or its checkpoint.pt) written by 'densenet-lab train --out'")

@@ -72,13 +72,16 @@ def sweep_model(growth_rate: int, in_channels: int, num_classes: int, block_conf
 class Sweep:
     """Accuracy, time and parameters against growth rate, with where they come from.
 
-    ``points`` are dicts with ``growth_rate``, ``params``, ``test_acc``, ``seconds``;
-    ``environment`` holds the device, versions, date and the call that made them.
+    Every run uses the quick recipe (SGD, momentum 0.9, cosine schedule) with ``batch_size``
+    and ``lr``; ``points`` are dicts with ``growth_rate``, ``params``, ``test_acc``,
+    ``seconds``; ``environment`` holds the device, versions, date and the call that made them.
     """
 
     data: str
     epochs: int
     block_config: tuple[int, ...]
+    batch_size: int = 32  # small batches: many steps, so even a few epochs on small data learn
+    lr: float = 0.1
     points: list[dict[str, Any]] = field(default_factory=list)
     environment: dict[str, Any] = field(default_factory=dict)
 
@@ -91,33 +94,39 @@ class Sweep:
     @classmethod
     def load(cls, path: str | Path) -> Sweep:
         raw = json.loads(Path(path).read_text())
-        return cls(raw["data"], raw["epochs"], tuple(raw["block_config"]), raw["points"], raw["environment"])
+        return cls(raw["data"], raw["epochs"], tuple(raw["block_config"]), raw["batch_size"], raw["lr"],
+                   raw["points"], raw["environment"])
 
 
-def train_point(growth_rate: int, dataset, epochs: int, *, block_config: tuple[int, ...] = (3, 3), seed: int = 0,
+def train_point(growth_rate: int, dataset, sweep: Sweep, *, seed: int = 0,
                 on_step: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """Train ``sweep_model(growth_rate)`` with the quick recipe; returns one sweep point."""
+    """Train ``sweep_model(growth_rate)`` as ``sweep`` trains its runs; returns one point."""
     from .train import fit
 
     torch.manual_seed(seed)
     info = dataset.info
-    net = sweep_model(growth_rate, info.channels, info.num_classes, block_config)
+    net = sweep_model(growth_rate, info.channels, info.num_classes, sweep.block_config)
     start = time.perf_counter()
-    history = fit(net, dataset, "quick", epochs=epochs, seed=seed, progress=False, on_step=on_step)
+    history = fit(net, dataset, "quick", epochs=sweep.epochs, batch_size=sweep.batch_size, lr=sweep.lr, seed=seed,
+                  progress=False, on_step=on_step)
     return {"growth_rate": growth_rate, "params": count_parameters(net), "test_acc": history.last["test_acc"],
             "seconds": round(time.perf_counter() - start, 2)}
 
 
 def growth_rate_sweep(dataset, growth_rates: Sequence[int], epochs: int, *, block_config: tuple[int, ...] = (3, 3),
-                      seed: int = 0, verbose: bool = True) -> Sweep:
-    """Train one small DenseNet-BC per growth rate on ``dataset`` (a ``load_data`` result)."""
+                      seed: int = 0, verbose: bool = True, command: str | None = None) -> Sweep:
+    """Train one small DenseNet-BC per growth rate on ``dataset`` (a ``load_data`` result).
+
+    ``command`` is recorded as what made the sweep (default: this call, written out)."""
     from .bench import environment
     from .train import pick_device
 
-    call = f"growth_rate_sweep({dataset.info.name!r}, {list(growth_rates)}, epochs={epochs}, block_config={block_config}, seed={seed})"
-    sweep = Sweep(dataset.info.title, epochs, tuple(block_config), environment=environment(pick_device(), call))
+    call = command or (f"growth_rate_sweep({dataset.info.name!r}, {list(growth_rates)}, epochs={epochs}, "
+                       f"block_config={block_config}, seed={seed})")
+    sweep = Sweep(dataset.info.title, check_int("epochs", epochs, maximum=100_000), tuple(block_config),
+                  environment=environment(pick_device(), call))
     for k in growth_rates:
-        point = train_point(k, dataset, epochs, block_config=block_config, seed=seed)
+        point = train_point(k, dataset, sweep, seed=seed)
         sweep.points.append(point)
         if verbose:
             print(f"k={k:2d}: {point['params']:8,d} parameters, test accuracy {point['test_acc']:.3f}, {point['seconds']:.1f} s")

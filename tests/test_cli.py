@@ -56,6 +56,9 @@ def test_info_on_models_without_a_closed_form(capsys):
         (["info", "densenet121", "--batch", "0"], "--batch must be an integer >= 1, got 0"),
         (["info", "resnet18", "--memory-efficient"], "memory_efficient cannot be set for 'resnet18'"),
         (["info", "densenet121", "--num-classes", "0"], "num_classes must be an integer >= 1, got 0"),
+        (["sweep", "--data", "digits", "--growth-rates", "4,x"], "--growth-rates must be comma-separated integers"),
+        (["sweep", "--data", "digits", "--growth-rates", "0"], "--growth-rates must be an integer in [1, 256], got 0"),
+        (["sweep", "--data", "digits", "--epochs", "0"], "--epochs must be an integer in [1, 100000], got 0"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(capsys, argv, message):
@@ -73,3 +76,18 @@ def test_console_script_is_installed():
     assert result.returncode == 2 and "unknown model 'nope'" in result.stderr
     result = subprocess.run([exe, "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and "densenet-lab 0.1.0" in result.stdout
+
+
+def test_sweep_records_a_file_the_accuracy_explorer_reads(capsys, tmp_path):
+    from densenet_lab.experiments import Sweep
+    from densenet_lab.widgets import AccuracyExplorer
+
+    out = tmp_path / "sweep.json"
+    code, text = run(capsys, "sweep", "--data", "digits", "--growth-rates", "4,12", "--epochs", "2", "--out", str(out))
+    assert code == 0 and f"results written to {out}" in text
+    sweep = Sweep.load(out)
+    assert [p["growth_rate"] for p in sweep.points] == [4, 12]
+    assert sweep.environment["command"].startswith("densenet-lab sweep --data digits")
+    assert sweep.points[1]["test_acc"] > 0.8  # two epochs of k = 12 on the digits learn (0.95 here)
+    frame = AccuracyExplorer(sweep).frame(metric="test_acc")
+    assert frame.figure.traces[0].y == [p["test_acc"] for p in sweep.points]

@@ -103,7 +103,7 @@ def test_architecture_explorer_warns_instead_of_failing():
 
 
 def test_accuracy_explorer_shows_the_sweep_and_its_provenance():
-    sweep = Sweep("digits", 2, (3, 3), [
+    sweep = Sweep("digits", 2, (3, 3), 32, 0.1, [
         {"growth_rate": 12, "params": 46318, "test_acc": 0.9, "seconds": 3.0},
         {"growth_rate": 4, "params": 5638, "test_acc": 0.5, "seconds": 2.0}],
         {"device": "CPU (test)", "torch": "2.x", "date": "2026-11-23T00:00:00"})
@@ -118,7 +118,7 @@ def test_accuracy_explorer_shows_the_sweep_and_its_provenance():
 
 
 def test_sweep_round_trips_through_a_file(tmp_path):
-    sweep = Sweep("digits", 1, (2, 2), [{"growth_rate": 4, "params": 1, "test_acc": 0.5, "seconds": 1.0}], {"device": "x"})
+    sweep = Sweep("digits", 1, (2, 2), 16, 0.2, [{"growth_rate": 4, "params": 1, "test_acc": 0.5, "seconds": 1.0}], {"device": "x"})
     assert Sweep.load(sweep.save(tmp_path / "results" / "sweep.json")) == sweep
 
 

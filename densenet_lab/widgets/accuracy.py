@@ -37,7 +37,8 @@ class AccuracyExplorer(Explorer):
             raise ValueError(f"sweep must be a densenet_lab.experiments.Sweep, got {type(sweep).__name__}")
         self.sweep, self.dataset = sweep, dataset
         env = sweep.environment
-        self.note = (f"{sweep.data}, {sweep.epochs} epochs per run, blocks {sweep.block_config}; "
+        self.note = (f"{sweep.data}, {sweep.epochs} epochs per run (batch {sweep.batch_size}, lr {sweep.lr}), "
+                     f"blocks {sweep.block_config}; "
                      f"{env.get('device', 'unknown device')}, torch {env.get('torch', '?')}, {env.get('date', '?')[:10]}")
 
     def compute(self, metric: str) -> Frame:
@@ -102,8 +103,7 @@ class Trainer:
     def _run(self, growth_rate: int) -> None:
         sweep = self.explorer.sweep
         try:
-            point = train_point(growth_rate, self.explorer.dataset, sweep.epochs, block_config=sweep.block_config,
-                                on_step=self._step)
+            point = train_point(growth_rate, self.explorer.dataset, sweep, on_step=self._step)
         except Stopped:
             self.status.value = f"stopped: k={growth_rate} was not added"
         except Exception as error:  # shown, not lost in a thread
