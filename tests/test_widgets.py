@@ -70,6 +70,12 @@ def test_architecture_explorer_equals_analysis(settings):
     assert frame.values["activations, memory-efficient"] == analysis.estimate_activation_memory(config, size, batch, memory_efficient=True)
     schedule = analysis.layer_schedule(config, size)
     assert [y for t in frame.figure.traces for y in t.y] == [r.in_channels for r in schedule]
+    naive, lean, resnet = frame.figures[1].traces  # saved activations per stage, then the totals
+    unit = 2**30 if frame.values["activations, naive"] >= 2**30 else 2**20
+    stages = analysis.stages(config, size, batch)
+    assert naive.y == [s.activation_bytes / unit for s in stages] + [frame.values["activations, naive"] / unit]
+    assert lean.y[-1] == frame.values["activations, memory-efficient"] / unit
+    assert resnet.y == [frame.values["ResNet-18 activations"] / unit]
 
 
 def test_architecture_explorer_reproduces_the_paper_and_torchvision():
@@ -93,13 +99,13 @@ def test_resnet_reference_is_the_measurement_at_any_batch(imagenet, size, batch)
 def test_architecture_explorer_warns_instead_of_failing():
     e = ArchitectureExplorer()
     big = e.frame(network="densenet264", growth_rate=48, input_size=320, batch=1024)
-    assert "would not fit" in big.warning and "memory-efficient" in big.warning
+    assert "does not fit" in big.warning and "memory-efficient" in big.warning
     assert e.frame().warning == ""
     small = e.frame(network="densenet121", input_size=32)
     assert small.warning == "" and small.values["parameters"] > 0
     # an input the network cannot take: a warning, no figure, no exception
     too_small = ArchitectureExplorer.compute(e, "densenet121", 32, True, 0.5, 16, 8, False)
-    assert "too small" in too_small.warning and too_small.figure is None
+    assert "too small" in too_small.warning and too_small.figures == []
 
 
 def test_accuracy_explorer_shows_the_sweep_and_its_provenance():
@@ -149,12 +155,16 @@ def test_live_widgets_offer_only_the_allowed_values():
 # ----- live and static ----------------------------------------------------------------
 def test_live_view_redraws_in_place():
     view = LiveView(BlockExplorer())
-    image, numbers = bytes(view.image.value), view.numbers.value
-    assert image.startswith(PNG) and "96" in numbers  # 24 + 6 * 12
+    (image,) = view.images.children
+    first, numbers = bytes(image.value), view.numbers.value
+    assert first.startswith(PNG) and "96" in numbers  # 24 + 6 * 12
     view.inputs["num_layers"].value = 10
     view.render()
-    assert bytes(view.image.value).startswith(PNG) and bytes(view.image.value) != image
+    assert view.images.children == (image,)  # the same widget, a new picture
+    assert bytes(image.value).startswith(PNG) and bytes(image.value) != first
     assert "144" in view.numbers.value  # 24 + 10 * 12
+    arch = LiveView(ArchitectureExplorer())
+    assert len(arch.images.children) == 2  # channels and memory
 
 
 def test_live_view_debounces_a_burst_of_changes():
@@ -187,7 +197,8 @@ def test_static_html_holds_every_frame_of_the_grid(explorer):
     frame = explorer.frame(**settings)
     entry = spec["frames"][",".join(str(n - 1) for n in sizes)]
     assert dict(entry["n"]) == frame.shown
-    assert spec["plots"][entry["p"]]["data"][0]["y"] == pytest.approx(frame.figure.traces[0].y, rel=1e-4)
+    assert len(entry["p"]) == len(frame.figures) == 1
+    assert spec["plots"][entry["p"][0]]["data"][0]["y"] == pytest.approx(frame.figure.traces[0].y, rel=1e-4)
 
 
 def test_display_sends_the_widget_and_the_static_version():

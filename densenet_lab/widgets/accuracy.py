@@ -30,6 +30,8 @@ class AccuracyExplorer(Explorer):
 
     title = "Accuracy against growth rate, from real training runs"
     controls = (Control("metric", "show", tuple(METRICS), "test_acc", names=tuple(METRICS.values())),)
+    live_note = ("Run this page in Colab, Binder or with Live Code (rocket icon above) to train more growth "
+                 "rates from the explorer and add their points.")
 
     def __init__(self, sweep: Sweep, dataset=None, **defaults: Any) -> None:
         super().__init__(**defaults)
@@ -49,8 +51,8 @@ class AccuracyExplorer(Explorer):
         if added:
             traces.append(Trace("trained here", [p["growth_rate"] for p in added], [p[metric] for p in added],
                                 kind="markers", color="#d62728"))
-        frame = Frame(Figure(traces, title=f"{METRICS[metric]} against growth rate k", xlabel="growth rate k",
-                             ylabel=METRICS[metric]))
+        frame = Frame([Figure(traces, title=f"{METRICS[metric]} against growth rate k", xlabel="growth rate k",
+                              ylabel=METRICS[metric])])
         for p in points:
             frame.add(f"k={p['growth_rate']}" + (" (trained here)" if p.get("added") else ""), p[metric],
                       f"acc {p['test_acc']:.3f}, {p['seconds']:.1f} s, {p['params']:,} params")

@@ -16,13 +16,15 @@ from ..models.densenet import DenseNetConfig
 from ..models.registry import create_model
 from .core import Control, Explorer, Figure, Frame, Trace
 
-GPU_MEMORY = 15 * 2**30  # about what Colab's T4 (16 GB) leaves usable: the GPU a student most often has
+# Colab's T4 (the GPU a student most often has) offers about 15 GiB; weights, gradients,
+# optimiser state and cuDNN workspace need their share, so warn when activations pass 12.
+ACTIVATION_BUDGET = 12 * 2**30
 IMAGENET_BLOCKS = {"densenet121": (6, 12, 24, 16), "densenet169": (6, 12, 32, 32),
                    "densenet201": (6, 12, 48, 32), "densenet264": (6, 12, 64, 48)}
 CIFAR_DEPTHS = (40, 100, 190, 250)  # 4 + 6n: each is a plain and a BC depth of the paper
 NETWORKS = tuple(f"cifar{d}" for d in CIFAR_DEPTHS) + tuple(IMAGENET_BLOCKS)
-NETWORK_NAMES = tuple(f"CIFAR, depth L={d} (3 blocks)" for d in CIFAR_DEPTHS) + tuple(
-    f"ImageNet, {n[8:]}-layer blocks {b}" for n, b in IMAGENET_BLOCKS.items())
+NETWORK_NAMES = tuple(f"CIFAR L={d}: 3 blocks" for d in CIFAR_DEPTHS) + tuple(
+    f"ImageNet {n[8:]}: blocks {'-'.join(map(str, b))}" for n, b in IMAGENET_BLOCKS.items())
 
 
 def network_config(network: str, growth_rate: int, bottleneck: bool, compression: float,
@@ -79,6 +81,23 @@ def _mib(n: int) -> str:
     return f"{n / 2**20:,.1f} MiB" if n < 2**30 else f"{n / 2**30:,.2f} GiB"
 
 
+def memory_figure(config: DenseNetConfig, input_size: int, batch: int, resnet_bytes: int) -> Figure:
+    """Saved activations of each stage, naive and memory-efficient, and the totals beside ResNet-18's."""
+    naive = analysis.stages(config.replace(memory_efficient=False), input_size, batch)
+    lean = analysis.stages(config.replace(memory_efficient=True), input_size, batch)
+    total = sum(s.activation_bytes for s in naive)
+    unit, scale = ("GiB", 2**30) if total >= 2**30 else ("MiB", 2**20)
+    names = [s.name.replace("denseblock", "block ").replace("transition", "trans. ") for s in naive] + ["total"]
+
+    def bars(rows):
+        return [s.activation_bytes / scale for s in rows] + [sum(s.activation_bytes for s in rows) / scale]
+
+    return Figure([Trace("naive", names, bars(naive), kind="bar", color="#1f77b4"),
+                   Trace("memory-efficient", names, bars(lean), kind="bar", color="#2ca02c"),
+                   Trace("ResNet-18", ["total"], [resnet_bytes / scale], kind="bar", color="#7f7f7f")],
+                  title=f"saved activations, batch {batch} at {input_size}x{input_size}", ylabel=unit)
+
+
 class ArchitectureExplorer(Explorer):
     """Growth rate, depth, bottleneck, compression, input size, batch, memory-efficient."""
 
@@ -104,25 +123,27 @@ class ArchitectureExplorer(Explorer):
             frame.warning = f"input size {input_size} is too small for this network: the minimum is {config.min_input_size}"
             return frame
         schedule = analysis.layer_schedule(config, input_size)
-        frame.figure = Figure(
+        frame.figures = [Figure(
             [Trace(f"block {b}", [i + 1 for i, r in enumerate(schedule) if r.block == b],
                    [r.in_channels for r in schedule if r.block == b], kind="lines+markers" if len(schedule) <= 64 else "line")
              for b in range(1, len(config.block_config) + 1)],
             title="input channels of each dense layer: k0 + l*k",
-            xlabel="dense layer", ylabel="input channels")
+            xlabel="dense layer", ylabel="input channels")]
         params, flops, naive, efficient = densenet_numbers(config.replace(memory_efficient=False), input_size, batch)
         chosen = efficient if memory_efficient else naive
         frame.add("parameters", params)
         frame.add("GFLOPs per image (forward)", flops, f"{flops / 1e9:,.3f}")
-        frame.add("activations, naive", naive, _mib(naive) + ("" if memory_efficient else "  <- in use"))
-        frame.add("activations, memory-efficient", efficient, _mib(efficient) + ("  <- in use" if memory_efficient else ""))
+        frame.add("activations, naive", naive, _mib(naive) + ("" if memory_efficient else " (in use)"))
+        frame.add("activations, memory-efficient", efficient, _mib(efficient) + (" (in use)" if memory_efficient else ""))
         r_params, r_flops, fixed, per_image = resnet18_reference(config.stem == "imagenet", input_size)
         frame.add("ResNet-18 parameters", r_params)
         frame.add("ResNet-18 GFLOPs per image", r_flops, f"{r_flops / 1e9:,.3f}")
         r_memory = fixed + per_image * batch
         frame.add("ResNet-18 activations", r_memory, _mib(r_memory))
-        if chosen > GPU_MEMORY:
-            frame.warning = (f"{_mib(chosen)} of activations would not fit on a 15 GiB GPU (Colab's T4): "
+        frame.figures.append(memory_figure(config, input_size, batch, r_memory))
+        if chosen > ACTIVATION_BUDGET:
+            frame.warning = (f"the activations alone need {_mib(chosen)}: with the weights, gradients and workspace "
+                             "this does not fit on a 15 GiB GPU (Colab's T4); "
                              + ("lower the batch or the input size." if memory_efficient
                                 else "turn on memory-efficient, or lower the batch or the input size."))
         return frame

@@ -30,17 +30,21 @@ class BlockExplorer(Explorer):
         schedule = layer_schedule(block_config(k, k0, L, bottleneck))
         out = k0 + L * k
         names = [str(r.layer) for r in schedule] + ["out"]
-        figure = Figure([
+        traces = [
             Trace("block input (k0)", names, [k0] * (L + 1), kind="bar", color="#7f7f7f"),
             Trace("outputs of earlier layers (k each)", names, [r.in_channels - k0 for r in schedule] + [L * k], kind="bar", color="#1f77b4"),
-        ], title=f"channels read by each layer (k0={k0}, k={k}, L={L})", xlabel="layer", ylabel="channels", stacked=True)
-        frame = Frame(figure)
+        ]
+        if bottleneck:  # the 1x1 convolution squeezes every input to 4k channels for the 3x3
+            traces.append(Trace("bottleneck: what each 3x3 conv reads (4k)", names[:-1], [schedule[0].bottleneck_channels] * L,
+                                color="#d62728", dash=True))
+        frame = Frame([Figure(traces, title=f"channels read by each layer (k0={k0}, k={k}, L={L})", xlabel="layer",
+                              ylabel="channels", stacked=True)])
         frame.add("block input", f"(N, {k0}, H, W)")
         frame.add("block output", f"(N, {out}, H, W)")
         frame.add("output channels k0 + L*k", out)
         frame.add("last layer reads", schedule[-1].in_channels)
         if bottleneck:
-            frame.add("its 3x3 conv reads (4k)", schedule[-1].bottleneck_channels)
+            frame.add("bottleneck width 4k (each 3x3 conv's input)", schedule[-1].bottleneck_channels)
         frame.add("connections L(L+1)/2", L * (L + 1) // 2)
         frame.add("parameters", sum(r.params for r in schedule))
         return frame

@@ -1,10 +1,10 @@
 """What every explorer shares: controls, frames, and the two ways to show them.
 
-An explorer is a function from settings to a ``Frame`` (numbers, a figure, a warning),
+An explorer is a function from settings to a ``Frame`` (numbers, figures, a warning),
 plus the controls that choose the settings. It is shown in two ways from that one function:
 
 * live, with a kernel (Jupyter, JupyterLab, Colab, Thebe): ipywidgets controls; each
-  change recomputes the frame (debounced) and redraws the figure in place as a PNG;
+  change recomputes the frame (debounced) and redraws the figures in place as PNGs;
 * static, with no kernel (the rendered book): the frames for a grid of settings are
   computed in advance and shipped as JSON in the page with a few lines of JavaScript
   that redraw them with plotly.js when a control moves.
@@ -113,16 +113,21 @@ class Figure:
 
 @dataclass
 class Frame:
-    """The result for one setting: named numbers, a figure and a warning (or ``""``).
+    """The result for one setting: named numbers, figures and a warning (or ``""``).
 
     ``values`` holds the raw numbers (what the tests compare with ``densenet_lab.analysis``),
     ``shown`` the same numbers formatted for the reader, in display order.
     """
 
-    figure: Figure | None = None
+    figures: list[Figure] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)
     shown: dict[str, str] = field(default_factory=dict)
     warning: str = ""
+
+    @property
+    def figure(self) -> Figure | None:
+        """The first figure (most explorers draw one)."""
+        return self.figures[0] if self.figures else None
 
     def add(self, label: str, value: Any, text: str | None = None) -> None:
         """Record ``value`` under ``label``, shown as ``text`` (default: ints with thousands separators)."""
@@ -140,6 +145,7 @@ class Explorer:
     controls: tuple[Control, ...] = ()
     title: str = ""
     note: str = ""  # one sentence under the title, e.g. where the numbers come from
+    live_note = "Run this page in Colab, Binder or with Live Code (rocket icon above) for the live explorer with every value."
     debounce_s = 0.15
 
     def __init__(self, **defaults: Any) -> None:
@@ -169,7 +175,7 @@ class Explorer:
 
     # ----- live: ipywidgets -----------------------------------------------------------
     def widget(self):
-        """The live explorer: controls, the figure (redrawn in place) and the numbers."""
+        """The live explorer: controls, the figures (redrawn in place) and the numbers."""
         return LiveView(self).box
 
     # ----- static: precomputed frames + plotly.js --------------------------------------
@@ -210,7 +216,7 @@ class LiveView:
 
         self.explorer = explorer
         self.inputs = {c.name: _input_widget(w, c, explorer.defaults[c.name]) for c in explorer.controls}
-        self.image = w.Image(format="png", layout=w.Layout(width="560px", min_width="360px"))
+        self.images = w.VBox()  # one PNG per figure, each replaced in place
         self.numbers = w.HTML(layout=w.Layout(min_width="260px"))
         self.warning = w.HTML()
         self._timer: threading.Timer | None = None
@@ -220,7 +226,7 @@ class LiveView:
             widget.observe(self._changed, names="value")
         header = w.HTML(f"<b>{html.escape(explorer.title)}</b>" + (f"<br><small>{html.escape(explorer.note)}</small>" if explorer.note else ""))
         controls = w.GridBox(list(self.inputs.values()), layout=w.Layout(grid_template_columns="repeat(2, minmax(260px, 1fr))"))
-        self.box = w.VBox([header, controls, self.warning, w.HBox([self.image, self.numbers])])
+        self.box = w.VBox([header, controls, self.warning, w.HBox([self.images, self.numbers])])
         self.render()
         self.box.children += tuple(explorer.live_extras(self))
 
@@ -247,11 +253,20 @@ class LiveView:
             except ValueError as error:
                 self.warning.value = _warning_html(str(error))
                 return None
-            if frame.figure is not None:
-                self.image.value = figure_png(frame.figure)
+            self._draw(frame.figures)
             self.numbers.value = numbers_html(frame.shown)
             self.warning.value = _warning_html(frame.warning) if frame.warning else ""
             return frame
+
+    def _draw(self, figures: list[Figure]) -> None:
+        import ipywidgets as w
+
+        images = list(self.images.children)
+        while len(images) < len(figures):
+            images.append(w.Image(format="png", layout=w.Layout(width="560px", min_width="360px")))
+        for image, figure in zip(images, figures):
+            image.value = figure_png(figure)
+        self.images.children = tuple(images[: len(figures)])
 
 
 def _input_widget(w, c: Control, value: Any):
@@ -282,18 +297,28 @@ def figure_png(figure: Figure, dpi: int = 96) -> bytes:
 
     fig = MplFigure(figsize=(5.8, 3.6), dpi=dpi, layout="constrained")
     ax = fig.add_subplot()
-    bottoms: dict[Any, float] = {}
+    bars = [t for t in figure.traces if t.kind == "bar"]
+    # bars sit on categories: stacked on one another, or side by side in groups
+    categories = list(dict.fromkeys(str(x) for t in bars for x in t.x))
+    where = {c: i for i, c in enumerate(categories)}
+    width = 0.8 if figure.stacked or not bars else 0.8 / len(bars)
+    bottoms = [0.0] * len(categories)
     for i, t in enumerate(figure.traces):
         color = t.color or PALETTE[i % len(PALETTE)]
         if t.kind == "bar":
-            base = [bottoms.get(x, 0.0) for x in t.x] if figure.stacked else None
-            ax.bar([str(x) for x in t.x], t.y, bottom=base, color=color, label=t.name)
+            shift = 0.0 if figure.stacked else (bars.index(t) - (len(bars) - 1) / 2) * width
+            pos = [where[str(x)] for x in t.x]
+            base = [bottoms[p] for p in pos] if figure.stacked else None
+            ax.bar([p + shift for p in pos], t.y, width=width, bottom=base, color=color, label=t.name)
             if figure.stacked:
-                for x, y in zip(t.x, t.y):
-                    bottoms[x] = bottoms.get(x, 0.0) + y
+                for p, y in zip(pos, t.y):
+                    bottoms[p] += y
         else:
+            x = [where[str(v)] for v in t.x] if categories else t.x
             line = "none" if t.kind == "markers" else ("--" if t.dash else "-")
-            ax.plot(t.x, t.y, color=color, label=t.name, linestyle=line, marker=None if t.kind == "line" else "o")
+            ax.plot(x, t.y, color=color, label=t.name, linestyle=line, marker=None if t.kind == "line" else "o")
+    if categories:
+        ax.set_xticks(range(len(categories)), categories, rotation=45 if len(categories) > 8 and max(map(len, categories)) > 3 else 0)
     if figure.ylim:
         ax.set_ylim(*figure.ylim)
     if figure.log_y:
@@ -347,7 +372,7 @@ _SCRIPT = """
   var root = document.getElementById("%(id)s");
   var spec = JSON.parse(root.querySelector("script.dlab-data").textContent);
   var inputs = root.querySelectorAll("[data-control]");
-  var plotDiv = root.querySelector(".dlab-plot");
+  var plots = root.querySelector(".dlab-plots");
   function key() {
     return Array.prototype.map.call(inputs, function (el) {
       return el.type === "checkbox" ? (el.checked ? 1 : 0) : el.value;
@@ -361,32 +386,45 @@ _SCRIPT = """
     });
     var f = spec.frames[key()];
     root.querySelector(".dlab-numbers").innerHTML = f.n.map(function (r) {
-      return "<tr><td>" + esc(r[0]) + "</td><td style='text-align:right'><b>" + esc(r[1]) + "</b></td></tr>";
+      return "<tr><td>" + esc(r[0]) + "</td><td><b>" + esc(r[1]) + "</b></td></tr>";
     }).join("");
     root.querySelector(".dlab-warning").innerHTML = f.w ? "&#9888; " + esc(f.w) : "";
-    if (f.p !== null && window.Plotly) {
-      var p = spec.plots[f.p];
-      window.Plotly.react(plotDiv, p.data, p.layout, {displayModeBar: false, responsive: true});
+    while (plots.children.length < f.p.length) {
+      var div = document.createElement("div"); div.className = "dlab-plot"; plots.appendChild(div);
+      if (window.ResizeObserver) { new ResizeObserver(resize).observe(div); }
     }
+    Array.prototype.forEach.call(plots.children, function (div, i) {
+      div.style.display = i < f.p.length ? "" : "none";
+      if (i < f.p.length && window.Plotly) {
+        var p = spec.plots[f.p[i]];
+        window.Plotly.react(div, p.data, p.layout, {displayModeBar: false, responsive: true});
+      }
+    });
+  }
+  function resize(entries) {  // the box changed size (not only the window): refit the figure
+    entries.forEach(function (e) { if (window.Plotly && e.target.data) { window.Plotly.Plots.resize(e.target); } });
   }
   Array.prototype.forEach.call(inputs, function (el) { el.addEventListener("input", draw); el.addEventListener("change", draw); });
-  if (window.Plotly) { draw(); } else {
-    draw();  // the numbers work without plotly.js; fetch it for the figure
+  draw();  // the numbers work without plotly.js
+  if (!window.Plotly) {  // outside the book (which serves plotly.js itself): fetch it for the figures
     var s = document.createElement("script"); s.src = "%(cdn)s"; s.onload = draw; document.head.appendChild(s);
   }
 })();
 """
 
+# A light card in light and dark themes alike; figures above, numbers below them.
 _STYLE = """<style>
-.dlab-explorer {border:1px solid #ccd; border-radius:6px; padding:10px; margin:8px 0; font-size:0.9em}
+.dlab-explorer {border:1px solid #ccd; border-radius:6px; padding:10px; margin:8px 0; font-size:0.9em;
+  background:#fff; color:#222; color-scheme:light}
 .dlab-explorer .dlab-controls {display:grid; grid-template-columns:repeat(auto-fill, minmax(250px, 1fr)); gap:4px 16px; margin:6px 0}
 .dlab-explorer label {display:flex; align-items:center; gap:6px; min-width:0}
 .dlab-explorer input[type=range], .dlab-explorer select {flex:1; min-width:0; max-width:100%}
-.dlab-explorer .dlab-body {display:flex; flex-wrap:wrap; gap:12px; align-items:flex-start}
-.dlab-explorer .dlab-plot {flex:1 1 420px; min-height:360px}
+.dlab-explorer .dlab-plots {display:flex; flex-wrap:wrap; gap:8px}
+.dlab-explorer .dlab-plot {flex:1 1 420px; min-width:0; min-height:360px; overflow:hidden}
 .dlab-explorer .dlab-warning {color:#a94400; font-weight:bold}
-.dlab-explorer table.dlab-numbers td {padding:1px 8px}
-.dlab-explorer .dlab-note {color:#666; font-size:0.85em}
+.dlab-explorer table.dlab-numbers td {padding:1px 8px; vertical-align:top}
+.dlab-explorer table.dlab-numbers td:first-child {white-space:nowrap}
+.dlab-explorer .dlab-note {color:#444; font-size:0.85em}
 </style>"""
 
 
@@ -398,11 +436,11 @@ def static_html(explorer: Explorer) -> str:
     plot_index: dict[str, int] = {}
     table = {}
     for combo, frame in frames.items():
-        p = None
-        if frame.figure is not None:
-            text = json.dumps(figure_plotly(frame.figure), sort_keys=True)
-            p = plot_index.setdefault(text, len(plot_index))
-            if p == len(plots):
+        p = []
+        for figure in frame.figures:
+            text = json.dumps(figure_plotly(figure), sort_keys=True)
+            p.append(plot_index.setdefault(text, len(plot_index)))
+            if p[-1] == len(plots):
                 plots.append(json.loads(text))
         key = ",".join(str(_index(c, v)) for c, v in zip(explorer.controls, combo))
         table[key] = {"n": list(frame.shown.items()), "w": frame.warning, "p": p}
@@ -413,14 +451,13 @@ def static_html(explorer: Explorer) -> str:
     }
     controls = "".join(_static_control(c, explorer.defaults[c.name]) for c in explorer.controls)
     data = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")
-    note = (f"Static version: {len(frames):,} precomputed settings. Run this page in Colab, Binder "
-            "or with Live Code (rocket icon above) for the live explorer with every value.")
+    note = f"Static version: {len(frames):,} precomputed settings. {explorer.live_note}"
     return (
         f'{_STYLE}<div class="dlab-explorer" id="{uid}">'
         f"<b>{html.escape(explorer.title)}</b>"
         + (f"<div class='dlab-note'>{html.escape(explorer.note)}</div>" if explorer.note else "")
         + f'<div class="dlab-controls">{controls}</div><div class="dlab-warning"></div>'
-        f'<div class="dlab-body"><div class="dlab-plot"></div><table class="dlab-numbers"></table></div>'
+        f'<div class="dlab-plots"></div><table class="dlab-numbers"></table>'
         f'<div class="dlab-note">{html.escape(note)}</div>'
         f'<script type="application/json" class="dlab-data">{data}</script>'
         f"<script>{_SCRIPT % {'id': uid, 'cdn': PLOTLY_CDN}}</script></div>"
