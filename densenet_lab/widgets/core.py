@@ -418,6 +418,7 @@ _STYLE = """<style>
   background:#fff; color:#222; color-scheme:light}
 .dlab-explorer .dlab-controls {display:grid; grid-template-columns:repeat(auto-fill, minmax(250px, 1fr)); gap:4px 16px; margin:6px 0}
 .dlab-explorer label {display:flex; align-items:center; gap:6px; min-width:0}
+.dlab-explorer label.dlab-wide {grid-column:1 / -1}
 .dlab-explorer input[type=range], .dlab-explorer select {flex:1; min-width:0; max-width:100%}
 .dlab-explorer .dlab-plots {display:flex; flex-wrap:wrap; gap:8px}
 .dlab-explorer .dlab-plot {flex:1 1 420px; min-width:0; min-height:360px; overflow:hidden}
@@ -477,6 +478,6 @@ def _static_control(c: Control, default: Any) -> str:
     if c.kind == "dropdown":
         options = "".join(f'<option value="{i}"{" selected" if v == default else ""}>{html.escape(c.name_of(v))}</option>'
                           for i, v in enumerate(values))
-        return f'<label>{label} <select data-control="{c.name}">{options}</select></label>'
+        return f'<label class="dlab-wide">{label} <select data-control="{c.name}">{options}</select></label>'
     return (f'<label>{label} <input type="range" data-control="{c.name}" min="0" max="{len(values) - 1}" step="1" '
             f'value="{values.index(default)}"> <output data-for="{c.name}">{html.escape(c.name_of(default))}</output></label>')
