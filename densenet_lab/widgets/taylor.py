@@ -59,10 +59,12 @@ class TaylorExplorer(Explorer):
         f, _, (lo, hi), ylim, label = FUNCTIONS[function]
         x = np.linspace(lo, hi, 161)
         approx = taylor_polynomial(function, order, x)
-        frame = Frame([Figure(
-            [Trace(label, x.round(4).tolist(), f(x).tolist(), color="black"),
-             Trace(f"order {order}", x.round(4).tolist(), np.clip(approx, -1e6, 1e6).tolist(), color="#d62728")],
-            title=f"{label} and its order-{order} Taylor polynomial", xlabel="x", ylabel="y", ylim=ylim)])
+        traces = [Trace(label, x.round(4).tolist(), f(x).tolist(), color="black"),
+                  Trace(f"order {order}", x.round(4).tolist(), np.clip(approx, -1e6, 1e6).tolist(), color="#d62728")]
+        if function == "log1p":  # the series converges only for |x| < 1
+            traces.append(Trace("radius of convergence, x = 1", [1.0, 1.0], list(ylim), color="#7f7f7f", dash=True))
+        frame = Frame([Figure(traces, title=f"{label} and its order-{order} Taylor polynomial", xlabel="x", ylabel="y",
+                              ylim=ylim)])
         frame.add("T_n(x)", _formula(taylor_coefficients(function, order)))
         error_at_1 = abs(float(f(1.0)) - float(taylor_polynomial(function, order, 1.0)))
         frame.add("error at x = 1", error_at_1, f"{error_at_1:.2e}")
