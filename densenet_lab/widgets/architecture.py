@@ -13,38 +13,33 @@ import torch
 
 from .. import analysis
 from ..models.densenet import DenseNetConfig
-from ..models.registry import create_model
+from ..models.registry import cifar_config, create_model, get_entry
 from .core import Control, Explorer, Figure, Frame, Trace
 
 # Colab's T4 (the GPU a student most often has) offers about 15 GiB; weights, gradients,
 # optimiser state and cuDNN workspace need their share, so warn when activations pass 12.
 ACTIVATION_BUDGET = 12 * 2**30
-IMAGENET_BLOCKS = {"densenet121": (6, 12, 24, 16), "densenet169": (6, 12, 32, 32),
-                   "densenet201": (6, 12, 48, 32), "densenet264": (6, 12, 64, 48)}
+IMAGENET = ("densenet121", "densenet169", "densenet201", "densenet264")
 CIFAR_DEPTHS = (40, 100, 190, 250)  # 4 + 6n: each is a plain and a BC depth of the paper
-NETWORKS = tuple(f"cifar{d}" for d in CIFAR_DEPTHS) + tuple(IMAGENET_BLOCKS)
+NETWORKS = tuple(f"cifar{d}" for d in CIFAR_DEPTHS) + IMAGENET
 NETWORK_NAMES = tuple(f"CIFAR L={d}: 3 blocks" for d in CIFAR_DEPTHS) + tuple(
-    f"ImageNet {n[8:]}: blocks {'-'.join(map(str, b))}" for n, b in IMAGENET_BLOCKS.items())
+    f"ImageNet {n[8:]}: blocks {'-'.join(map(str, get_entry(n).config.block_config))}" for n in IMAGENET)
 
 
 def network_config(network: str, growth_rate: int, bottleneck: bool, compression: float,
                    memory_efficient: bool = False) -> DenseNetConfig:
-    """The DenseNet the explorer shows.
+    """The DenseNet the explorer shows, from the registry's configurations.
 
-    CIFAR networks follow the paper: depth L gives 3 blocks of (L - 4) / 3 layers, or of
-    (L - 4) / 6 bottleneck layers (each has two convolutions); the stem has 2k channels
-    with a bottleneck and 16 without. ImageNet networks keep torchvision's block
-    configuration and a 2k-channel stem (64 for densenet121's k = 32), with 1000 classes.
+    CIFAR networks follow the paper (``cifar_config``): depth L gives 3 blocks of (L - 4) / 3
+    layers, or of (L - 4) / 6 bottleneck layers; the stem has 2k channels with a bottleneck
+    and 16 without. ImageNet networks keep torchvision's block configuration and a
+    2k-channel stem (64 for densenet121's k = 32), with 1000 classes.
     """
     if network.startswith("cifar"):
-        depth = int(network[5:])
-        n = (depth - 4) // (6 if bottleneck else 3)
-        return DenseNetConfig(growth_rate=growth_rate, block_config=(n, n, n),
-                              num_init_features=2 * growth_rate if bottleneck else 16, bottleneck=bottleneck,
-                              compression=compression, num_classes=10, stem="cifar", memory_efficient=memory_efficient)
-    return DenseNetConfig(growth_rate=growth_rate, block_config=IMAGENET_BLOCKS[network],
-                          num_init_features=2 * growth_rate, bottleneck=bottleneck, compression=compression,
-                          num_classes=1000, stem="imagenet", memory_efficient=memory_efficient)
+        config = cifar_config(int(network[5:]), growth_rate, bc=bottleneck)
+    else:
+        config = get_entry(network).config.replace(growth_rate=growth_rate, num_init_features=2 * growth_rate)
+    return config.replace(bottleneck=bottleneck, compression=compression, memory_efficient=memory_efficient)
 
 
 def variant_name(config: DenseNetConfig) -> str:
