@@ -7,6 +7,7 @@ allocates a large model: a setting that would not fit on a GPU shows a warning).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import torch
@@ -65,21 +66,18 @@ def resnet18_reference(imagenet: bool, input_size: int) -> tuple[int, int, int, 
 
 
 @lru_cache(maxsize=4096)
-def densenet_numbers(config: DenseNetConfig, input_size: int, batch: int) -> tuple[int, int, int, int]:
-    """Parameters, forward FLOPs per image, and saved activations (naive, memory-efficient)."""
-    return (analysis.count_parameters(config), analysis.estimate_flops(config, input_size),
-            analysis.estimate_activation_memory(config, input_size, batch, memory_efficient=False),
-            analysis.estimate_activation_memory(config, input_size, batch, memory_efficient=True))
+def stage_rows(config: DenseNetConfig, input_size: int, batch: int) -> tuple[tuple[analysis.Stage, ...], ...]:
+    """``analysis.stages`` of the naive and of the memory-efficient variant of ``config``."""
+    return tuple(tuple(analysis.stages(config.replace(memory_efficient=lean), input_size, batch)) for lean in (False, True))
 
 
 def _mib(n: int) -> str:
     return f"{n / 2**20:,.1f} MiB" if n < 2**30 else f"{n / 2**30:,.2f} GiB"
 
 
-def memory_figure(config: DenseNetConfig, input_size: int, batch: int, resnet_bytes: int) -> Figure:
+def memory_figure(naive: Sequence[analysis.Stage], lean: Sequence[analysis.Stage], input_size: int, batch: int,
+                  resnet_bytes: int) -> Figure:
     """Saved activations of each stage, naive and memory-efficient, and the totals beside ResNet-18's."""
-    naive = analysis.stages(config.replace(memory_efficient=False), input_size, batch)
-    lean = analysis.stages(config.replace(memory_efficient=True), input_size, batch)
     total = sum(s.activation_bytes for s in naive)
     unit, scale = ("GiB", 2**30) if total >= 2**30 else ("MiB", 2**20)
     names = [s.name.replace("denseblock", "block ").replace("transition", "trans. ") for s in naive] + ["total"]
@@ -124,9 +122,13 @@ class ArchitectureExplorer(Explorer):
              for b in range(1, len(config.block_config) + 1)],
             title="input channels of each dense layer: k0 + l*k",
             xlabel="dense layer", ylabel="input channels")]
-        params, flops, naive, efficient = densenet_numbers(config.replace(memory_efficient=False), input_size, batch)
+        # one pass of the closed forms gives every number: parameters, FLOPs (linear in the
+        # batch) and saved activations are the sums over the stages
+        naive_rows, lean_rows = stage_rows(config.replace(memory_efficient=False), input_size, batch)
+        naive, efficient = (sum(s.activation_bytes for s in rows) for rows in (naive_rows, lean_rows))
+        flops = sum(s.flops for s in naive_rows) // batch
         chosen = efficient if memory_efficient else naive
-        frame.add("parameters", params)
+        frame.add("parameters", sum(s.params for s in naive_rows))
         frame.add("GFLOPs per image (forward)", flops, f"{flops / 1e9:,.3f}")
         frame.add("activations, naive", naive, _mib(naive) + ("" if memory_efficient else " (in use)"))
         frame.add("activations, memory-efficient", efficient, _mib(efficient) + (" (in use)" if memory_efficient else ""))
@@ -135,7 +137,7 @@ class ArchitectureExplorer(Explorer):
         frame.add("ResNet-18 GFLOPs per image", r_flops, f"{r_flops / 1e9:,.3f}")
         r_memory = fixed + per_image * batch
         frame.add("ResNet-18 activations", r_memory, _mib(r_memory))
-        frame.figures.append(memory_figure(config, input_size, batch, r_memory))
+        frame.figures.append(memory_figure(naive_rows, lean_rows, input_size, batch, r_memory))
         if chosen > ACTIVATION_BUDGET:
             frame.warning = (f"the activations alone need {_mib(chosen)}: with the weights, gradients and workspace "
                              "this does not fit on a 15 GiB GPU (Colab's T4); "
