@@ -94,8 +94,7 @@ class Sweep:
     @classmethod
     def load(cls, path: str | Path) -> Sweep:
         raw = json.loads(Path(path).read_text())
-        return cls(raw["data"], raw["epochs"], tuple(raw["block_config"]), raw["batch_size"], raw["lr"],
-                   raw["points"], raw["environment"])
+        return cls(**{**raw, "block_config": tuple(raw["block_config"])})  # JSON has lists, not tuples
 
 
 def train_point(growth_rate: int, dataset, sweep: Sweep, *, seed: int = 0,

@@ -197,14 +197,15 @@ class Explorer:
         Colab may have, has no ``_repr_mimebundle_``.) Colab gets the widget alone: it has
         a widget manager, and nobody builds a book from it."""
         bundle = {"text/plain": f"<{type(self).__name__}: run in Jupyter or Colab to explore>"}
-        if "google.colab" not in sys.modules:
-            bundle["text/html"] = self.static_html()
         try:
             widget = self.widget()
         except ImportError:  # no ipywidgets: the static version still works
+            widget = None
+        if widget is not None:
+            bundle["application/vnd.jupyter.widget-view+json"] = {"version_major": 2, "version_minor": 0,
+                                                                  "model_id": widget.model_id}
+        if widget is None or "google.colab" not in sys.modules:
             bundle["text/html"] = self.static_html()
-            return bundle
-        bundle["application/vnd.jupyter.widget-view+json"] = {"version_major": 2, "version_minor": 0, "model_id": widget.model_id}
         return bundle
 
 
