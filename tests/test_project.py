@@ -1,7 +1,7 @@
 """The project's promises: the README's commands, CI, packaging and the book's table of contents."""
 
 import contextlib
-import html
+from html import unescape
 import json
 import os
 import re
@@ -239,7 +239,7 @@ def test_static_explorers_respond_to_their_sliders_in_a_real_browser(built_book)
             dom = _dump_dom(chromium, f"{site}/{probe.name}", "--virtual-time-budget=30000")
             found = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
             assert found and found.group(1) != "pending", f"{page.name}: the explorers never drew (no plotly figure)"
-            results = json.loads(html.unescape(found.group(1)))
+            results = json.loads(unescape(found.group(1)))
             assert results
             for r in results:
                 assert r["from"] != r["to"], r
