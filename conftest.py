@@ -3,3 +3,6 @@
 import os
 
 os.environ.setdefault("DENSENET_LAB_PROFILE", "ci")
+# One torch thread per process: pytest-xdist workers, and the notebook kernels nbval and the
+# book build start, run side by side (densenet_lab.threads explains why more would stall).
+os.environ.setdefault("DENSENET_LAB_THREADS", "1")

@@ -17,6 +17,7 @@ from typing import TypeVar
 import torch
 
 from ._checks import check_choice
+from .threads import use_default_threads
 
 PROFILES = ("ci", "cpu", "gpu")
 T = TypeVar("T")
@@ -54,7 +55,8 @@ def current_profile() -> Profile:
 
 
 def setup(seed: int = 0) -> Profile:
-    """Seed everything, set plot defaults, print the environment; returns the profile."""
+    """Seed torch, set plot defaults and the CPU thread count (``densenet_lab.threads``),
+    print the environment; returns the profile."""
     from . import __version__
 
     torch.manual_seed(seed)
@@ -65,9 +67,10 @@ def setup(seed: int = 0) -> Profile:
     except ImportError:  # plots are optional outside the book
         pass
     profile = current_profile()
+    threads = use_default_threads(profile.name)
     gpu = torch.cuda.get_device_name(profile.device) if profile.device.type == "cuda" else "none"
     print(f"densenet_lab {__version__}, torch {torch.__version__}, Python {platform.python_version()}")
-    print(f"device: {profile.device} (GPU: {gpu}); profile: {profile.name}")
+    print(f"device: {profile.device} (GPU: {gpu}); profile: {profile.name}; CPU threads: {threads}")
     if profile.name != "gpu":
         print("Runs are scaled down for this profile; on a GPU runtime they run at full size.")
     return profile

@@ -16,6 +16,7 @@ from . import __version__, analysis
 from ._checks import check_int, check_lr
 from .models import create_model, get_entry, list_models
 from .models.registry import FAMILIES
+from .threads import use_default_threads
 
 
 def _si(value: float, unit: str) -> str:
@@ -296,6 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     args.command_line = " ".join(["densenet-lab", *argv])  # recorded beside results and runs
+    use_default_threads()  # the cores minus one, or DENSENET_LAB_THREADS (see densenet_lab.threads)
     try:
         return args.func(args)
     except ValueError as err:  # bad input: a message and exit code 2, not a traceback

@@ -1,10 +1,9 @@
-import os
-
 import pytest
 import torch
 
-if os.environ.get("PYTEST_XDIST_WORKER"):
-    torch.set_num_threads(1)  # one thread per xdist worker: no oversubscription on 2 cores
+from densenet_lab.threads import use_default_threads
+
+use_default_threads()  # DENSENET_LAB_THREADS=1, set by the root conftest.py
 
 
 @pytest.fixture(autouse=True)

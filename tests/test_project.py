@@ -23,10 +23,13 @@ def readme_commands() -> list[str]:
     return [block.strip() for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S)]
 
 
+BOOK_FLAGS = "--all -W -n --keep-going"  # every page re-executed, warnings are errors
+
+
 def test_readme_has_the_two_fresh_machine_commands():
     commands = readme_commands()
     assert len(commands) == 2
-    assert "jupyter-book build" in commands[0]
+    assert commands[0].endswith(f"jupyter-book build . {BOOK_FLAGS}")
     assert "pytest" in commands[1]
 
 
@@ -81,7 +84,7 @@ def test_github_workflow_is_valid():
     assert result.returncode == 0, result.stdout + result.stderr
     book = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
     steps = [s.get("run", "") for s in book["jobs"]["build"]["steps"]]
-    assert any("jupyter-book build . -W" in s for s in steps)
+    assert any(f"jupyter-book build . {BOOK_FLAGS}" in s for s in steps)  # the README's build
     assert book["jobs"]["build"]["env"]["DENSENET_LAB_PROFILE"] == "cpu"
 
 
@@ -99,7 +102,7 @@ def built_book(tmp_path_factory):
     jb = Path(sys.executable).parent / "jupyter-book"
     env = {**os.environ, "DENSENET_LAB_PROFILE": "ci"}
     result = subprocess.run(
-        [str(jb), "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
+        [str(jb), "build", str(ROOT), "--path-output", str(out), *BOOK_FLAGS.split()],
         capture_output=True, text=True, timeout=1200, env=env,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -115,6 +118,7 @@ def test_book_builds_without_warnings(built_book):
     for page in sorted((ROOT / "book" / "en").glob("*.ipynb")):
         built = html / "book" / "en" / (page.stem + ".html")
         text = built.read_text()
+        assert "Traceback" not in text and "ipythontb" not in text, f"{built.name} shows an error output"
         assert "<img" in text or page.stem in ("00_preface", "04_whole_network"), f"{built.name}: no figure"
         assert text.count("const THEBE_JS_URL") == 1, f"{built.name}: thebe's configuration script twice"
         assert 'src="../../_static/plotly.min.js' in text or 'class="dlab-explorer"' not in text, built.name
@@ -125,6 +129,37 @@ def test_book_builds_without_warnings(built_book):
             owner_repo, _, rest = link.removeprefix("https://colab.research.google.com/github/").partition("/blob/")
             path = rest.partition("/")[2]
             assert owner_repo == repo and (ROOT / path) == page, link
+
+
+def _failing_book(root: Path) -> Path:
+    """A one-page book with this project's execution settings whose notebook raises."""
+    import nbformat
+
+    root.mkdir()
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    (root / "_config.yml").write_text(yaml.safe_dump({"title": "t", "execute": config["execute"]}))
+    (root / "_toc.yml").write_text("format: jb-book\nroot: page\n")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# A page"),
+                                         nbformat.v4.new_code_cell("raise RuntimeError('broken chapter')")])
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nbformat.write(nb, root / "page.ipynb")
+    return root
+
+
+@pytest.mark.slow
+def test_a_chapter_that_raises_fails_the_book_build_every_time(tmp_path):
+    """The README's build flags and our execute settings: a notebook that raises fails the
+    build, and running the same command again fails again (it is executed again) instead
+    of reporting success over the page built last time."""
+    book = _failing_book(tmp_path / "book")
+    jb = Path(sys.executable).parent / "jupyter-book"
+    for attempt in (1, 2):
+        result = subprocess.run([str(jb), "build", str(book), *BOOK_FLAGS.split()],
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode != 0, f"build {attempt} passed over a failing notebook"
+        assert "broken chapter" in result.stdout + result.stderr, (result.stdout + result.stderr)[-3000:]
+        page = book / "_build" / "html" / "page.html"
+        assert not page.exists() or "broken chapter" not in page.read_text()
 
 
 def _internal_targets(page: Path, text: str) -> list[Path]:

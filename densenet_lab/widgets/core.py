@@ -4,7 +4,7 @@ An explorer is a function from settings to a ``Frame`` (numbers, figures, a warn
 plus the controls that choose the settings. It is shown in two ways from that one function:
 
 * live, with a kernel (Jupyter, JupyterLab, Colab, Thebe): ipywidgets controls; each
-  change recomputes the frame (debounced) and redraws the figures in place as PNGs;
+  change (a slider's, when it is let go) recomputes the frame and redraws the figures in place as PNGs;
 * static, with no kernel (the rendered book): the frames for a grid of settings are
   computed in advance and shipped as JSON in the page with a few lines of JavaScript
   that redraw them with plotly.js when a control moves.
@@ -146,7 +146,6 @@ class Explorer:
     title: str = ""
     note: str = ""  # one sentence under the title, e.g. where the numbers come from
     live_note = "Run this page in Colab, Binder or with Live Code (rocket icon above) for the live explorer with every value."
-    debounce_s = 0.15
 
     def __init__(self, **defaults: Any) -> None:
         known = {c.name: c for c in self.controls}
@@ -220,8 +219,6 @@ class LiveView:
         self.images = w.VBox()  # one PNG per figure, each replaced in place
         self.numbers = w.HTML(layout=w.Layout(min_width="260px"))
         self.warning = w.HTML()
-        self._timer: threading.Timer | None = None
-        self._lock = threading.Lock()
         self._render_lock = threading.Lock()
         for widget in self.inputs.values():
             widget.observe(self._changed, names="value")
@@ -235,13 +232,9 @@ class LiveView:
         return {name: widget.value for name, widget in self.inputs.items()}
 
     def _changed(self, _change=None) -> None:
-        # debounce: a burst of slider events redraws once, after the last one
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer = threading.Timer(self.explorer.debounce_s, self.render)
-            self._timer.daemon = True
-            self._timer.start()
+        # no debounce timer: a slider reports its value when the user lets go
+        # (continuous_update=False), so a drag redraws once, here, in the kernel's thread
+        self.render()
 
     def render(self) -> Frame | None:
         """Recompute and redraw now; a failing setting shows its error instead of raising.
@@ -278,7 +271,7 @@ def _input_widget(w, c: Control, value: Any):
     options = [(c.name_of(v), v) for v in c.values]
     if c.kind == "dropdown":
         return w.Dropdown(options=options, value=value, description=c.label, style=style, layout=layout)
-    return w.SelectionSlider(options=options, value=value, description=c.label, continuous_update=True,
+    return w.SelectionSlider(options=options, value=value, description=c.label, continuous_update=False,
                              style=style, layout=layout)
 
 
@@ -293,7 +286,7 @@ def numbers_html(shown: dict[str, str]) -> str:
 
 
 def figure_png(figure: Figure, dpi: int = 96) -> bytes:
-    """Draw ``figure`` with matplotlib (no pyplot state, safe from a timer thread)."""
+    """Draw ``figure`` with matplotlib (no pyplot state, safe from any thread)."""
     from matplotlib.figure import Figure as MplFigure
 
     fig = MplFigure(figsize=(5.8, 3.6), dpi=dpi, layout="constrained")
