@@ -69,6 +69,7 @@ def test_bad_input_exits_2_with_a_message(capsys, argv, message):
     assert message in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_console_script_is_installed():
     exe = shutil.which("densenet-lab") or shutil.which("densenet-lab", path=str(__import__("pathlib").Path(sys.executable).parent))
     assert exe, "the densenet-lab command is not on PATH: install the package with pip install -e ."
@@ -78,6 +79,7 @@ def test_console_script_is_installed():
     assert result.returncode == 0 and "densenet-lab 0.1.0" in result.stdout
 
 
+@pytest.mark.slow
 def test_sweep_records_a_file_the_accuracy_explorer_reads(capsys, tmp_path):
     from densenet_lab.experiments import Sweep
     from densenet_lab.widgets import AccuracyExplorer
