@@ -12,6 +12,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+import torch
+
 from . import __version__, analysis
 from ._checks import check_int, check_lr
 from .models import create_model, get_entry, list_models
@@ -55,12 +57,49 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _physical_memory() -> int | None:
+    """Bytes of memory this machine has, or ``None`` where that cannot be told."""
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().total)
+    except ImportError:
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _check_info_fits(args: argparse.Namespace, entry, size: int, batch: int) -> None:
+    """Refuse an ``info`` that would allocate more memory than the machine has: the model is
+    first built on the ``meta`` device (shapes only, no memory), and for the models that are
+    measured rather than computed, their training forward pass runs there too."""
+    if entry.config is None and size < entry.min_input_size:
+        raise ValueError(f"input_size={size} is too small for {entry.name}: the minimum is {entry.min_input_size}")
+    with torch.device("meta"):
+        meta = create_model(args.model, num_classes=args.num_classes, in_channels=args.in_channels,
+                            memory_efficient=args.memory_efficient)
+    need = sum(p.numel() * p.element_size() for p in meta.parameters())
+    if entry.config is None:
+        in_channels = args.in_channels or entry.in_channels
+        need += analysis.measure_activation_memory(meta, size, batch, in_channels=in_channels)
+    have = _physical_memory()
+    if have is not None and need > have:
+        raise ValueError(
+            f"info {args.model} at --input-size {size} --batch {batch} would need about {need / 2**30:,.1f} GiB "
+            f"(weights and activations), more than this machine's {have / 2**30:,.1f} GiB: "
+            "choose a smaller --input-size, --batch or --num-classes"
+        )
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     entry = get_entry(args.model)
-    model = create_model(args.model, num_classes=args.num_classes, in_channels=args.in_channels,
-                         memory_efficient=args.memory_efficient)
     size = check_int("--input-size", entry.input_size if args.input_size is None else args.input_size)
     batch = check_int("--batch", args.batch)
+    _check_info_fits(args, entry, size, batch)
+    model = create_model(args.model, num_classes=args.num_classes, in_channels=args.in_channels,
+                         memory_efficient=args.memory_efficient)
     rows = analysis.stages(model, size, batch) if entry.config is not None else None  # checks size, batch
     total_params = analysis.count_parameters(model)
     print(f"{args.model}: {entry.description}")
@@ -93,11 +132,12 @@ def _model_for_data(name: str, info, memory_efficient: bool = False):
     model = create_model(name, num_classes=info.num_classes, in_channels=info.channels,
                          memory_efficient=memory_efficient)
     config = getattr(model, "config", None)
-    if config is not None and info.image_size < config.min_input_size:
+    minimum = config.min_input_size if config is not None else get_entry(name).min_input_size
+    if info.image_size < minimum:
         raise ValueError(
-            f"model {name} needs images of at least {config.min_input_size}x{config.min_input_size}, "
+            f"model {name} needs images of at least {minimum}x{minimum}, "
             f"but --data {info.name} gives {info.image_size}x{info.image_size}: "
-            f"pass --image-size {config.min_input_size} or more, or pick a model for small images"
+            f"pass --image-size {minimum} or more, or pick a model for small images"
         )
     return model
 
