@@ -227,6 +227,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.resume:
         train.check_run_dir(args.resume, {}, resume=True)  # "nothing to resume" without a run.json
         run = train.read_run(args.resume)
+        train.check_world_size(args.resume, run.get("world_size", 1), int(os.environ.get("WORLD_SIZE", "1")))
         if device is None:
             device = _resume_device(run, args.resume)
     settings = _run_settings(args, run, args.resume)
@@ -274,6 +275,7 @@ def _train(args: argparse.Namespace, settings: dict[str, Any], run: dict[str, An
         what = "continuing" if run is not None else "training"
         print(f"{what} {settings['model']} ({analysis.count_parameters(model):,} parameters) on {info.title}, "
               f"recipe {recipe.name}", flush=True)
+    bar_end = "" if args.quiet else "\n"  # the message on a line of its own, not after a progress bar
     try:
         history = train.fit(
             model, dataset, recipe, epochs=args.epochs, batch_size=settings["batch"], lr=settings["lr"],
@@ -283,11 +285,11 @@ def _train(args: argparse.Namespace, settings: dict[str, Any], run: dict[str, An
         )
     except KeyboardInterrupt:
         if main_process:
-            print(f"densenet-lab: interrupted: {_kept(out)}", file=sys.stderr, flush=True)
+            print(f"{bar_end}densenet-lab: interrupted: {_kept(out)}", file=sys.stderr, flush=True)
         return 130
     except train.SaveError as err:
         if main_process:
-            print(f"densenet-lab: training stopped: {err}; {_kept(out, 'free some space, then ')}",
+            print(f"{bar_end}densenet-lab: training stopped: {err}; {_kept(out, 'free some space, then ')}",
                   file=sys.stderr, flush=True)
         return 1
     last = history.last
@@ -418,10 +420,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--recipe", choices=tuple(RECIPES),
                    help="textbook: d2l's SGD, 10 epochs; paper: 300 epochs, Nesterov, steps at 50%%/75%%; "
                    "quick: seconds; cpu: a small real run (default: quick)")
-    p.add_argument("--epochs", type=int,
-                   help="override the recipe's epochs. With --resume: train the run to N epochs in all; more than "
-                   "it had extends it, and the learning-rate schedule is then recomputed over the new total "
-                   "from the step reached (a cosine schedule rises again, then anneals to 0 at epoch N)")
+    p.add_argument("--epochs", type=int, metavar="N",
+                   help="override the recipe's epochs. With --resume: train the run to N epochs in all (not fewer "
+                   "than it has done); the learning-rate schedule is then recomputed over N epochs from the step "
+                   "reached, so after an extension a cosine schedule rises again and anneals to 0 at epoch N")
     p.add_argument("--batch", type=int, help="override the recipe's batch size")
     p.add_argument("--lr", type=float, help="override the recipe's learning rate")
     p.add_argument("--image-size", type=int, help="resize images to N x N (default: the data set's)")

@@ -539,15 +539,17 @@ def _check_same_run(out: Path, earlier: dict[str, Any], settings: dict[str, Any]
         return
     what, value, recorded = changed[0]
     if what == "world_size":
-        raise RunDirError(_world_message(out, recorded, value))
+        check_world_size(out, recorded, value)
     raise RunDirError(f"cannot resume {out} with {what} {value!r}: the run trains with {what} {recorded!r} "
                       f"(see {out / RUN_FILE}); leave it unset to continue the run, or start a new one")
 
 
-def _world_message(out: Path, recorded: int, world: int) -> str:
-    how = f"torchrun --nproc_per_node {recorded}" if recorded > 1 else "one process (without torchrun)"
-    return (f"{out} was trained by {recorded} process(es), so {world} cannot continue it exactly "
-            f"(each holds its own share of the data order and random state): resume it with {how}")
+def check_world_size(out: str | Path, recorded: int, world: int) -> None:
+    """Refuse to continue a run of ``recorded`` processes with ``world`` processes."""
+    if recorded != world:
+        how = f"torchrun --nproc_per_node {recorded}" if recorded > 1 else "one process (without torchrun)"
+        raise RunDirError(f"{out} was trained by {recorded} process(es), so {world} cannot continue it exactly "
+                          f"(each holds its own share of the data order and random state): resume it with {how}")
 
 
 def fit(
@@ -650,8 +652,7 @@ def fit(
                     raise RunDirError(f"cannot resume {out} for {recipe.epochs} epochs in all: "
                                       f"it has already trained {len(history)}")
                 rngs = _state_part(state, "torch_rng", path)
-                if len(rngs) != world:
-                    raise RunDirError(_world_message(out, len(rngs), world))
+                check_world_size(out, len(rngs), world)
                 load_model_state(model, state, path)
                 try:
                     optimizer.load_state_dict(_state_part(state, "optimizer", path))

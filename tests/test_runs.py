@@ -216,14 +216,21 @@ def test_resume_after_ctrl_c_or_a_kill_equals_the_uninterrupted_run(tmp_path, ca
     assert sorted(p.name for p in out.iterdir()) == ["checkpoint.pt", "history.csv", "history.json", "run.json"]
 
 
-def test_resume_under_another_number_of_processes_is_refused(tmp_path, digits8):
-    train.fit(tiny(), digits8, "quick", epochs=1, batch_size=128, out_dir=tmp_path, progress=False)
-    state = train.load_checkpoint(tmp_path)
+def test_resume_under_another_number_of_processes_is_refused(tmp_path, digits8, cpu_run, capsys):
+    run = copy_of(cpu_run, tmp_path)
+    record = json.loads((run / "run.json").read_text())
+    (run / "run.json").write_text(json.dumps({**record, "world_size": 2}))
+    code, _, err = cli(capsys, "train", "--resume", run, "--epochs", "3")
+    assert_one_line_error(code, err, "was trained by 2 process(es), so 1 cannot continue it",
+                          "resume it with torchrun --nproc_per_node 2")
+    fitted = tmp_path / "fit"  # the same check in fit, from the checkpoint
+    train.fit(tiny(), digits8, "quick", epochs=1, batch_size=128, out_dir=fitted, progress=False)
+    state = train.load_checkpoint(fitted)
     state["torch_rng"] = state["torch_rng"] * 2  # as two processes would have saved it
     del state["format"], state["version"]
-    train.save_checkpoint(tmp_path / "checkpoint.pt", state)
+    train.save_checkpoint(fitted / "checkpoint.pt", state)
     with pytest.raises(train.RunDirError, match=r"by 2 process\(es\), so 1 cannot continue it.*--nproc_per_node 2"):
-        train.fit(tiny(), digits8, "quick", epochs=2, out_dir=tmp_path, resume=True, progress=False)
+        train.fit(tiny(), digits8, "quick", epochs=2, out_dir=fitted, resume=True, progress=False)
 
 
 # ---- 7. one run folder, one writer; fresh temporary files ---------------------------------------
