@@ -249,17 +249,19 @@ def measure_activation_memory(
 
     Every tensor that autograd saves passes through a saved-tensor hook; we add up the
     distinct storages, leaving out parameters and buffers (model state, not activations).
-    Works on any device; BatchNorm statistics are restored afterwards.
+    Works on any device, the ``meta`` device too (shapes only: nothing is allocated, so a
+    size can be checked before it is run); BatchNorm statistics are restored afterwards.
     """
     x = _input(model, input_size, batch, in_channels)
     state = {n: t.detach().clone() for n, t in model.named_buffers()}
-    skip = {t.untyped_storage().data_ptr() for t in [*model.parameters(), *model.buffers()]}
+    # a storage is told by its C++ object, not its data pointer (0 for every meta tensor)
+    skip = {t.untyped_storage()._cdata for t in [*model.parameters(), *model.buffers()]}
     seen: dict[int, int] = {}
 
     def pack(t: torch.Tensor) -> torch.Tensor:
         storage = t.untyped_storage()
-        if storage.data_ptr() not in skip:
-            seen[storage.data_ptr()] = storage.nbytes()
+        if storage._cdata not in skip:
+            seen[storage._cdata] = storage.nbytes()
         return t
 
     was_training = model.training

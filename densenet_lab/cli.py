@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import torch
 
 from . import __version__, analysis
 from ._checks import check_int, check_lr
@@ -56,12 +62,49 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _physical_memory() -> int | None:
+    """Bytes of memory this machine has, or ``None`` where that cannot be told."""
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().total)
+    except ImportError:
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _check_info_fits(args: argparse.Namespace, entry, size: int, batch: int) -> None:
+    """Refuse an ``info`` that would allocate more memory than the machine has: the model is
+    first built on the ``meta`` device (shapes only, no memory), and for the models that are
+    measured rather than computed, their training forward pass runs there too."""
+    if entry.config is None and size < entry.min_input_size:
+        raise ValueError(f"input_size={size} is too small for {entry.name}: the minimum is {entry.min_input_size}")
+    with torch.device("meta"):
+        meta = create_model(args.model, num_classes=args.num_classes, in_channels=args.in_channels,
+                            memory_efficient=args.memory_efficient)
+    need = sum(p.numel() * p.element_size() for p in meta.parameters())
+    if entry.config is None:
+        in_channels = args.in_channels or entry.in_channels
+        need += analysis.measure_activation_memory(meta, size, batch, in_channels=in_channels)
+    have = _physical_memory()
+    if have is not None and need > have:
+        raise ValueError(
+            f"info {args.model} at --input-size {size} --batch {batch} would need about {need / 2**30:,.1f} GiB "
+            f"(weights and activations), more than this machine's {have / 2**30:,.1f} GiB: "
+            "choose a smaller --input-size, --batch or --num-classes"
+        )
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     entry = get_entry(args.model)
-    model = create_model(args.model, num_classes=args.num_classes, in_channels=args.in_channels,
-                         memory_efficient=args.memory_efficient)
     size = check_int("--input-size", entry.input_size if args.input_size is None else args.input_size)
     batch = check_int("--batch", args.batch)
+    _check_info_fits(args, entry, size, batch)
+    model = create_model(args.model, num_classes=args.num_classes, in_channels=args.in_channels,
+                         memory_efficient=args.memory_efficient)
     rows = analysis.stages(model, size, batch) if entry.config is not None else None  # checks size, batch
     total_params = analysis.count_parameters(model)
     print(f"{args.model}: {entry.description}")
@@ -94,47 +137,162 @@ def _model_for_data(name: str, info, memory_efficient: bool = False):
     model = create_model(name, num_classes=info.num_classes, in_channels=info.channels,
                          memory_efficient=memory_efficient)
     config = getattr(model, "config", None)
-    if config is not None and info.image_size < config.min_input_size:
+    minimum = config.min_input_size if config is not None else get_entry(name).min_input_size
+    if info.image_size < minimum:
         raise ValueError(
-            f"model {name} needs images of at least {config.min_input_size}x{config.min_input_size}, "
+            f"model {name} needs images of at least {minimum}x{minimum}, "
             f"but --data {info.name} gives {info.image_size}x{info.image_size}: "
-            f"pass --image-size {config.min_input_size} or more, or pick a model for small images"
+            f"pass --image-size {minimum} or more, or pick a model for small images"
         )
     return model
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    from . import data, train
+# The settings a resumed run keeps: (flag, attribute of args, key in run.json). --epochs may
+# change (it extends the run) and --device may differ (it says where, not what, to train).
+_RUN_FLAGS = (
+    ("--model", "model", "model"), ("--data", "data", "data"), ("--recipe", "recipe", "recipe"),
+    ("--batch", "batch", "batch_size"), ("--lr", "lr", "lr"), ("--image-size", "image_size", "image_size"),
+    ("--amp", "amp", "amp"), ("--channels-last", "channels_last", "channels_last"), ("--compile", "compile", "compile"),
+    ("--memory-efficient", "memory_efficient", "memory_efficient"), ("--seed", "seed", "seed"),
+    ("--deterministic", "deterministic", "deterministic"),
+)
+_NEW_RUN_DEFAULTS = {"recipe": "quick", "seed": 0, "channels_last": False, "compile": False,
+                     "memory_efficient": False, "deterministic": False}
 
-    if args.resume and args.out and args.resume != args.out:
+
+def _run_settings(args: argparse.Namespace, run: dict[str, Any] | None, run_dir: str | None) -> dict[str, Any]:
+    """The settings to train with: for a new run, the flags (with their defaults); for
+    ``--resume``, the run's own, refusing every flag that contradicts them."""
+    from . import train
+
+    given = {attr: getattr(args, attr) for _, attr, _ in _RUN_FLAGS}
+    if run is None:
+        if args.model is None or args.data is None:
+            raise ValueError("--model and --data are needed to start a run (only --resume DIR takes them from its run)")
+        return {**given, **{k: v for k, v in _NEW_RUN_DEFAULTS.items() if given[k] is None}}
+    settings: dict[str, Any] = {}
+    recorded = dict(run)
+    for flag, attr, key in _RUN_FLAGS:
+        if attr == "recipe":  # model and data checked, the recipe's record is read
+            recipe = train.recorded_recipe(run, run_dir)
+            recorded.update(recipe=recipe.name, batch_size=recipe.batch_size, lr=recipe.lr)
+        value = recorded.get(key, _NEW_RUN_DEFAULTS.get(attr))
+        if given[attr] is not None and key in recorded and given[attr] != value:
+            asked = flag if isinstance(given[attr], bool) else f"{flag} {given[attr]}"
+            had = (f"with {flag}" if value else f"without {flag}") if isinstance(value, bool) or value is None \
+                else f"with {flag} {value}"
+            raise ValueError(f"cannot resume {run_dir} with {asked}: the run trains {had}; "
+                             f"leave {flag} out to continue it as it was, or start a new run with --out")
+        if key in recorded:
+            settings[attr] = value
+        else:  # a run.json from an older version: the flag, or its default
+            settings[attr] = given[attr] if given[attr] is not None else _NEW_RUN_DEFAULTS.get(attr)
+    settings["recipe"] = recipe
+    return settings
+
+
+def _resume_device(run: dict[str, Any], run_dir: str) -> str | None:
+    """The device to continue a run on when --device is not given: the kind it trained on."""
+    from . import train
+
+    kind, best = run.get("device"), train.pick_device().type
+    if kind is None or kind == best:
+        return None  # the best device, with the local rank's GPU under torchrun
+    if kind == "cpu":
+        return "cpu"
+    raise ValueError(f"{run_dir} trained on {kind}, which this machine does not have: pass --device {best} "
+                     "to continue it here (it then differs from an uninterrupted run in the last bits)")
+
+
+def _resume_command(out: str) -> str:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    start = f"torchrun --nproc_per_node {world} -m densenet_lab.cli" if world > 1 else "densenet-lab"
+    return f"{start} train --resume {shlex.quote(str(out))}"
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from . import train
+
+    if args.resume and args.out and Path(args.resume) != Path(args.out):
         raise ValueError("--resume DIR continues the run in DIR: do not also pass a different --out")
     out = args.resume or args.out
-    recipe = train.RECIPES[args.recipe]
     if args.batch is not None:
         check_int("--batch", args.batch, maximum=65_536)
     if args.lr is not None:
         check_lr("--lr", args.lr)
     if args.epochs is not None:
         check_int("--epochs", args.epochs, maximum=100_000)
-    get_entry(args.model)  # an unknown name fails before any download
-    if out is not None:  # refuse to mix runs before any download or training
-        train.check_run_dir(out, {"model": args.model, "data": args.data}, resume=bool(args.resume), force=args.force)
+    device = args.device
+    train.pick_device(device, name="--device")  # an unknown or absent device fails now
+    run = None
     if args.resume:
-        train.load_checkpoint(args.resume)  # a missing or broken checkpoint fails now, clearly
-    dataset = data.load_data(args.data, image_size=args.image_size)
-    model = _model_for_data(args.model, dataset.info, args.memory_efficient)
-    run = {"model": args.model, "data": args.data, "image_size": dataset.info.image_size,
-           "memory_efficient": args.memory_efficient, "command": args.command_line}
-    main_process = int(os.environ.get("RANK", "0")) == 0  # under torchrun only rank 0 reports
+        train.check_run_dir(args.resume, {}, resume=True)  # "nothing to resume" without a run.json
+        run = train.read_run(args.resume)
+        train.check_world_size(args.resume, run.get("world_size", 1), int(os.environ.get("WORLD_SIZE", "1")))
+        if device is None:
+            device = _resume_device(run, args.resume)
+    settings = _run_settings(args, run, args.resume)
+    get_entry(settings["model"])  # an unknown name fails before any download
+    if out is not None:  # refuse to mix runs before any download or training
+        train.check_run_dir(out, {"model": settings["model"], "data": settings["data"]},
+                            resume=bool(args.resume), force=args.force)
+    main_process = int(os.environ.get("RANK", "0")) == 0  # under torchrun only rank 0 holds the folder
+    with train.run_lock(out) if out is not None and main_process else nullcontext():  # a second writer is refused
+        return _train(args, settings, run, out, device, main_process)
+
+
+def _train(args: argparse.Namespace, settings: dict[str, Any], run: dict[str, Any] | None, out: str | None,
+           device: str | None, main_process: bool) -> int:
+    from . import data, train
+
+    recipe = settings["recipe"]
+    recipe = recipe if isinstance(recipe, train.Recipe) else train.RECIPES[recipe]
+    done = 0
+    if run is not None and (Path(out) / train.CHECKPOINT).exists():
+        state = train.load_checkpoint(out)  # a broken checkpoint fails now, clearly
+        done = len(state.get("history") or [])
+        if args.epochs is not None and args.epochs < done:
+            raise ValueError(f"--epochs {args.epochs} is fewer than the {done} epochs {out} has already trained: "
+                             f"pass --epochs {done + 1} or more to extend the run, or leave --epochs out")
+        if done >= (args.epochs or recipe.epochs):
+            print(f"{out} has trained all its {done} epochs: pass --epochs N (more than {done}) to extend the run")
+            return 0
+    dataset = data.load_data(settings["data"], image_size=settings["image_size"])
+    if run is not None and dataset.info.fallback_for != run.get("fallback_for"):  # the data may not change mid-run
+        title = data.INFO[settings["data"]].title
+        raise train.RunDirError(
+            f"cannot resume {out}: it trained on the digits standing in for {title} (its download had failed), "
+            f"and {title} itself loads now: start a new run on it" if run.get("fallback_for") else
+            f"cannot resume {out} on the digits: {title} could not be loaded this time (see the warning above), "
+            f"and the run trained on {title} itself: resume it when {title} loads"
+        )
+    train.seed_everything(settings["seed"], settings["deterministic"])  # the same seed, the same initial weights
+    model = _model_for_data(settings["model"], dataset.info, settings["memory_efficient"])
+    info = dataset.info
+    record = {"model": settings["model"], "data": settings["data"], "image_size": info.image_size,
+              "channels": info.channels, "num_classes": info.num_classes, "fallback_for": info.fallback_for,
+              "memory_efficient": settings["memory_efficient"], "command": args.command_line}
     if main_process:
-        print(f"training {args.model} ({analysis.count_parameters(model):,} parameters) on {dataset.info.title}, "
-              f"recipe {args.recipe}", flush=True)
-    history = train.fit(
-        model, dataset, recipe, epochs=args.epochs, batch_size=args.batch, lr=args.lr,
-        out_dir=out, resume=bool(args.resume), force=args.force, device=args.device, amp=args.amp,
-        channels_last=args.channels_last, compile=args.compile, seed=args.seed,
-        deterministic=args.deterministic, progress=not args.quiet, run=run,
-    )
+        what = "continuing" if run is not None else "training"
+        print(f"{what} {settings['model']} ({analysis.count_parameters(model):,} parameters) on {info.title}, "
+              f"recipe {recipe.name}", flush=True)
+    bar_end = "" if args.quiet else "\n"  # the message on a line of its own, not after a progress bar
+    try:
+        history = train.fit(
+            model, dataset, recipe, epochs=args.epochs, batch_size=settings["batch"], lr=settings["lr"],
+            out_dir=out, resume=run is not None, force=args.force, device=device, amp=settings["amp"],
+            channels_last=settings["channels_last"], compile=settings["compile"], seed=settings["seed"],
+            deterministic=settings["deterministic"], progress=not args.quiet, run=record,
+        )
+    except KeyboardInterrupt:
+        if main_process:
+            print(f"{bar_end}densenet-lab: interrupted: {_kept(out)}", file=sys.stderr, flush=True)
+        return 130
+    except train.SaveError as err:
+        if main_process:
+            print(f"{bar_end}densenet-lab: training stopped: {err}; {_kept(out, 'free some space, then ')}",
+                  file=sys.stderr, flush=True)
+        return 1
     last = history.last
     if main_process:
         print(f"done: test accuracy {last['test_acc']:.4f} after {last['epoch']} epochs"
@@ -142,21 +300,49 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kept(out: str | None, advice: str = "") -> str:
+    """What a stopped run kept (the checkpoint on disk says), and how to continue it."""
+    from . import train
+
+    if out is None:
+        return "nothing was kept (pass --out DIR to keep a checkpoint after every epoch)"
+    try:
+        epoch = train.load_checkpoint(out).get("epoch", 0) if (Path(out) / train.CHECKPOINT).exists() else 0
+    except train.CheckpointError:
+        epoch = 0
+    if epoch == 0:
+        return (f"no epoch had finished, so {out} holds no checkpoint yet; "
+                f"{advice}start it again with: {_resume_command(out)}")
+    return f"kept the checkpoint of epoch {epoch} in {out}; {advice}continue with: {_resume_command(out)}"
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    import json
-    from pathlib import Path
+    from dataclasses import replace
 
     from . import data, train
 
-    state = train.load_checkpoint(args.run)
-    run_dir = Path(args.run) if Path(args.run).is_dir() else Path(args.run).parent
-    run = json.loads((run_dir / train.RUN_FILE).read_text())
-    dataset = data.load_data(args.data or run["data"], image_size=run.get("image_size"))
-    model = _model_for_data(run["model"], dataset.info)
-    model.load_state_dict(state["model"])
-    device = train.pick_device(args.device)
-    result = train.evaluate(model.to(device), dataset.test, dataset.info, device=device)
-    print(f"{run['model']} on {dataset.info.title} (epoch {state['epoch']}): "
+    device = train.pick_device(args.device, name="--device")
+    path = Path(args.run)
+    run_dir = path if path.is_dir() else path.parent
+    state = train.load_checkpoint(path)
+    run = train.read_run(run_dir)
+    trained = data.INFO.get(run["data"])
+    classes = run.get("num_classes", trained.num_classes if trained else None)
+    channels = run.get("channels", trained.channels if trained else None)
+    name = args.data or ("digits" if run.get("fallback_for") else run["data"])  # what it trained on
+    dataset = data.load_data(name, image_size=run.get("image_size"), channels=channels)
+    if classes is not None and dataset.info.num_classes != classes:
+        raise ValueError(
+            f"--data {name} has {dataset.info.num_classes} classes, but the model in {run_dir} was trained on "
+            f"{run['data']} with {classes}: evaluate it on a data set with {classes} classes"
+        )
+    model = _model_for_data(run["model"], replace(dataset.info, num_classes=classes or dataset.info.num_classes),
+                            bool(run.get("memory_efficient", False)))
+    train.load_model_state(model, state, path if path.is_file() else run_dir / train.CHECKPOINT)
+    batch = train.recorded_recipe(run, run_dir).batch_size if "recipe" in run else 256
+    result = train.evaluate(model.to(device), dataset.test, dataset.info, device=device, batch_size=max(batch, 256),
+                            amp=run.get("amp"), channels_last=bool(run.get("channels_last", False)))
+    print(f"{run['model']} on {dataset.info.title} (epoch {state.get('epoch', len(state.get('history') or []))}): "
           f"test accuracy {result['acc']:.4f}, loss {result['loss']:.4f} on {result['count']} images")
     return 0
 
@@ -226,27 +412,37 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         help="train a model on a data set (runs offline on scikit-learn's digits)",
         description="Train a registered model. Example: densenet-lab train --model densenet_bc40_k12 "
-        "--data digits --recipe cpu --out runs/digits. Several GPUs or machines: "
-        "torchrun --nproc_per_node 4 -m densenet_lab.cli train ...",
+        "--data digits --recipe cpu --out runs/digits; continue it to 12 epochs: densenet-lab train "
+        "--resume runs/digits --epochs 12. Ctrl-C keeps the checkpoint of the last finished epoch. "
+        "Several GPUs or machines: torchrun --nproc_per_node 4 -m densenet_lab.cli train ...",
     )
-    p.add_argument("--model", required=True, help="a model name from 'densenet-lab list'")
-    p.add_argument("--data", required=True, choices=DATASETS, help="data set (digits needs no download)")
-    p.add_argument("--recipe", default="quick", choices=tuple(RECIPES),
+    p.add_argument("--model", help="a model name from 'densenet-lab list' (with --resume: the run's)")
+    p.add_argument("--data", choices=DATASETS, help="data set (digits needs no download; with --resume: the run's)")
+    p.add_argument("--recipe", choices=tuple(RECIPES),
                    help="textbook: d2l's SGD, 10 epochs; paper: 300 epochs, Nesterov, steps at 50%%/75%%; "
                    "quick: seconds; cpu: a small real run (default: quick)")
-    p.add_argument("--epochs", type=int, help="override the recipe's epochs")
+    p.add_argument("--epochs", type=int, metavar="N",
+                   help="override the recipe's epochs. With --resume: train the run to N epochs in all (not fewer "
+                   "than it has done); the learning-rate schedule is then recomputed over N epochs from the step "
+                   "reached, so after an extension a cosine schedule rises again and anneals to 0 at epoch N")
     p.add_argument("--batch", type=int, help="override the recipe's batch size")
     p.add_argument("--lr", type=float, help="override the recipe's learning rate")
     p.add_argument("--image-size", type=int, help="resize images to N x N (default: the data set's)")
     p.add_argument("--amp", choices=("bf16", "fp16"), help="mixed precision")
-    p.add_argument("--channels-last", action="store_true", help="channels_last memory format (faster on GPUs)")
-    p.add_argument("--compile", action="store_true", help="torch.compile the model")
-    p.add_argument("--memory-efficient", action="store_true", help="checkpoint the concatenations (less memory)")
-    p.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--deterministic", action="store_true", help="deterministic kernels (bitwise repeatable on CPU)")
-    p.add_argument("--out", help="folder for checkpoint.pt, history.json/.csv and run.json")
-    p.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR")
+    p.add_argument("--channels-last", action="store_true", default=None,
+                   help="channels_last memory format (faster on GPUs)")
+    p.add_argument("--compile", action="store_true", default=None, help="torch.compile the model")
+    p.add_argument("--memory-efficient", action="store_true", default=None,
+                   help="checkpoint the concatenations (less memory)")
+    p.add_argument("--device", help="cuda, cuda:N, mps or cpu (default: the best available; with --resume: "
+                   "the kind the run trained on)")
+    p.add_argument("--seed", type=int, help="random seed for the weights, data order and dropout (default 0)")
+    p.add_argument("--deterministic", action="store_true", default=None,
+                   help="deterministic kernels (with --seed: bitwise repeatable on a CPU)")
+    p.add_argument("--out", help="folder for checkpoint.pt, history.json/.csv and run.json (every setting)")
+    p.add_argument("--resume", metavar="DIR",
+                   help="continue the run saved in DIR with its own settings (model, data, recipe, epochs, batch, "
+                   "lr, image size, amp, seed...): a flag that contradicts them is refused, except --epochs")
     p.add_argument("--force", action="store_true", help="overwrite the run already in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_train)
@@ -302,10 +498,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except ValueError as err:  # bad input: a message and exit code 2, not a traceback
         parser.exit(2, f"{parser.prog}: error: {err}\n")
-    except RuntimeError as err:
-        from .train import TrainingDiverged
+    except KeyboardInterrupt:  # Ctrl-C: one line, and the shell's code for it
+        parser.exit(130, f"{parser.prog}: interrupted\n")
+    except (RuntimeError, OSError) as err:
+        from .train import SaveError, TrainingDiverged
 
-        if isinstance(err, TrainingDiverged):
+        if isinstance(err, (TrainingDiverged, SaveError)):
             parser.exit(1, f"{parser.prog}: training stopped: {err}\n")
         raise
 

@@ -7,9 +7,11 @@
     digits         scikit-learn's 1,797 bundled 8x8 handwritten digits: no download
 
 Downloads go through torchvision into ``$DENSENET_LAB_DATA`` (default
-``~/.cache/densenet-lab``). When a download fails, one warning names the data set and the
-reason, and the digits take its place, resized and channel-matched, so that every notebook
-and command still runs offline.
+``~/.cache/densenet-lab``). When a download fails for want of a network, one warning names
+the data set and the reason, and the digits take its place, resized and channel-matched,
+so that every notebook and command still runs offline. Any other failure (a corrupt or
+truncated file in the cache, a folder that cannot be written) is a ``DataError`` that
+names the folder and the fix: the data set never changes silently.
 
 All these sets are small (CIFAR-10 is 150 MB of bytes), so they are stored once as uint8
 tensors, moved to the device once, and each batch is converted, resized, normalised and
@@ -20,7 +22,11 @@ from __future__ import annotations
 
 import math
 import os
+import socket
+import ssl
+import urllib.error
 import warnings
+from http.client import HTTPException
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -58,6 +64,30 @@ DATASETS = tuple(INFO)
 
 class DataFallbackWarning(UserWarning):
     """A download failed and the bundled digits are used instead."""
+
+
+class DataError(ValueError):
+    """A data set could not be loaded for a reason other than the network (e.g. a corrupt cache)."""
+
+
+# what a download raises when the network fails: no connection, no DNS, a timeout, an HTTP error
+_NETWORK_ERRORS = (urllib.error.URLError, ConnectionError, TimeoutError, socket.gaierror, socket.herror,
+                   ssl.SSLError, HTTPException)
+
+
+def _is_network_error(err: BaseException | None) -> bool:
+    """Whether ``err``, or an error it was raised from, is a network failure. torchvision's
+    MNIST and Fashion-MNIST wrap their mirrors' network errors in ``RuntimeError("Error
+    downloading ...")``; its ``"File not found or corrupted."`` (a bad checksum) is no such error."""
+    seen: set[int] = set()
+    while err is not None and id(err) not in seen:
+        if isinstance(err, _NETWORK_ERRORS):
+            return True
+        if isinstance(err, RuntimeError) and str(err).startswith("Error downloading"):
+            return True
+        seen.add(id(err))
+        err = err.__cause__ or err.__context__
+    return False
 
 
 def data_dir() -> Path:
@@ -137,7 +167,8 @@ def load_data(
         augment: crop-and-flip augmentation while training (default: on for CIFAR, the
             paper's "+" setting).
         root: download folder (default ``data_dir()``).
-        download: allow downloading; when it fails, warn and use the digits.
+        download: allow downloading; when that fails for want of a network, warn and use
+            the digits. Other failures raise ``DataError`` naming the folder to fix.
     """
     info = INFO[check_choice("data", name, DATASETS)]
     info = replace(
@@ -151,10 +182,20 @@ def load_data(
     if name == "digits":
         train, test = _digits()
         return Dataset(train, test, info)
+    folder = (Path(root) if root else data_dir()) / name
     try:
-        train, test = _torchvision(name, Path(root) if root else data_dir(), download)
-    except Exception as err:  # no network, a proxy, a server error, a corrupt file
-        reason = f"{type(err).__name__}: {err}".strip()
+        train, test = _torchvision(name, folder.parent, download)
+    except Exception as err:  # no network, a proxy, a server error; or a corrupt file, a bug
+        reason = f"{type(err).__name__}: {err}".strip().rstrip(":")
+        if not _is_network_error(err):
+            if not download:
+                fix = "pass download=True to download it"
+            elif isinstance(err, OSError):
+                fix = f"check that {folder} can be written, or set DENSENET_LAB_DATA to another folder"
+            else:
+                fix = (f"its files may be incomplete or corrupt (an interrupted download?): "
+                       f"delete {folder} and run again")
+            raise DataError(f"could not load {info.title} from {folder} ({reason.splitlines()[0]}): {fix}") from err
         warnings.warn(
             f"could not load {info.title} ({reason}). Using scikit-learn's bundled handwritten digits "
             f"instead, resized to {info.image_size}x{info.image_size} with {info.channels} channel(s), "

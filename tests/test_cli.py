@@ -59,6 +59,12 @@ def test_info_on_models_without_a_closed_form(capsys):
         (["sweep", "--data", "digits", "--growth-rates", "4,x"], "--growth-rates must be comma-separated integers"),
         (["sweep", "--data", "digits", "--growth-rates", "0"], "--growth-rates must be an integer in [1, 256], got 0"),
         (["sweep", "--data", "digits", "--epochs", "0"], "--epochs must be an integer in [1, 100000], got 0"),
+        # models without a closed form: the smallest size found by trying, and memory checked before running
+        (["info", "d2l_densenet", "--input-size", "28"], "input_size=28 is too small for d2l_densenet: the minimum is 29"),
+        (["train", "--model", "d2l_densenet", "--data", "digits"],
+         "model d2l_densenet needs images of at least 29x29, but --data digits gives 16x16: pass --image-size 29"),
+        (["info", "resnet18", "--input-size", "8192", "--batch", "4096"], "GiB (weights and activations), more than"),
+        (["info", "densenet121", "--num-classes", str(10**12)], "GiB (weights and activations), more than this machine's"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(capsys, argv, message):

@@ -40,6 +40,7 @@ class ModelEntry:
     params: dict[int, int] = field(default_factory=dict)
     errors: dict[str, float] = field(default_factory=dict)
     input_size: int = 32  # the size the paper trains at
+    min_input_size: int = 1  # the smallest height = width it runs on (the DenseNets': config.min_input_size)
 
 
 def cifar_config(depth: int, growth_rate: int, bc: bool) -> DenseNetConfig:
@@ -124,6 +125,7 @@ MODELS: dict[str, ModelEntry] = {
             in_channels=1,
             build=lambda num_classes, in_channels: d2l_densenet(num_classes=num_classes, in_channels=in_channels),
             input_size=96,
+            min_input_size=29,  # its stem and three halving transitions leave 1x1 at 29x29, nothing below
         ),
         ModelEntry(
             name="resnet18",
