@@ -493,8 +493,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     args.command_line = " ".join(["densenet-lab", *argv])  # recorded beside results and runs
-    use_default_threads()  # the cores minus one, or DENSENET_LAB_THREADS (see densenet_lab.threads)
     try:
+        use_default_threads()  # the cores minus one, or DENSENET_LAB_THREADS (see densenet_lab.threads)
         return args.func(args)
     except ValueError as err:  # bad input: a message and exit code 2, not a traceback
         parser.exit(2, f"{parser.prog}: error: {err}\n")
