@@ -228,3 +228,31 @@ def test_config_is_frozen_and_checked_on_replace():
         config.growth_rate = 3
     with pytest.raises(ValueError, match="growth_rate"):
         config.replace(growth_rate=-1)
+
+
+@pytest.mark.parametrize(
+    "build, name",
+    [
+        (lambda: create_model("densenet121", memory_efficient="no"), "memory_efficient"),
+        (lambda: create_model("resnet18", memory_efficient="False"), "memory_efficient"),
+        (lambda: create_model("densenet_bc100_k12", shared_buffer="yes"), "shared_buffer"),
+        (lambda: create_model("densenet_bc100_k12", bottleneck=1), "bottleneck"),
+        (lambda: DenseNet(memory_efficient=None), "memory_efficient"),
+        (lambda: DenseNetConfig(shared_buffer=0), "shared_buffer"),
+        (lambda: DenseLayer(8, 4, bottleneck="False"), "bottleneck"),
+        (lambda: DenseLayer(8, 4, memory_efficient="no"), "memory_efficient"),
+        (lambda: DenseBlock(2, 8, 4, shared_buffer="no"), "shared_buffer"),
+        (lambda: DenseBlock(2, 8, 4, bottleneck="no"), "bottleneck"),
+        (lambda: create_model("densenet_bc100_k12").set_memory_efficient("off"), "enabled"),
+    ],
+)
+def test_bool_arguments_refuse_anything_but_true_or_false(build, name):
+    with pytest.raises(ValueError, match=rf"^{name} must be True or False, got "):
+        build()
+
+
+def test_bool_arguments_take_numpy_bools():
+    np = pytest.importorskip("numpy")
+    config = DenseNetConfig(bottleneck=np.bool_(False), memory_efficient=np.bool_(True))
+    assert config.bottleneck is False and config.memory_efficient is True
+

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._checks import check_block_config, check_choice, check_fraction, check_int
+from .._checks import check_block_config, check_bool, check_choice, check_fraction, check_int
 from .dense import DenseBlock, Transition
 
 STEMS = ("imagenet", "cifar")
@@ -72,9 +72,8 @@ class DenseNetConfig:
         set_(self, "num_classes", check_int("num_classes", self.num_classes))
         set_(self, "in_channels", check_int("in_channels", self.in_channels))
         set_(self, "stem", check_choice("stem", self.stem, STEMS))
-        set_(self, "bottleneck", bool(self.bottleneck))
-        set_(self, "memory_efficient", bool(self.memory_efficient))
-        set_(self, "shared_buffer", bool(self.shared_buffer))
+        for flag in ("bottleneck", "memory_efficient", "shared_buffer"):
+            set_(self, flag, check_bool(flag, getattr(self, flag)))
         # a transition must keep at least one channel
         channels = self.num_init_features
         for i, num_layers in enumerate(self.block_config[:-1]):
@@ -196,10 +195,11 @@ class DenseNet(nn.Module):
 
     def set_memory_efficient(self, enabled: bool = True) -> DenseNet:
         """Switch checkpointing on or off in a built model (weights are kept)."""
+        enabled = check_bool("enabled", enabled)
         self.config = self.config.replace(memory_efficient=enabled)
         for m in self.modules():
             if hasattr(m, "memory_efficient"):
-                m.memory_efficient = bool(enabled)
+                m.memory_efficient = enabled
         return self
 
 
