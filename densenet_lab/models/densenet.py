@@ -18,6 +18,7 @@ import dataclasses
 from collections import OrderedDict
 from dataclasses import dataclass
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -166,13 +167,10 @@ class DenseNet(nn.Module):
         )
 
     def check_input(self, x: Tensor) -> None:
-        """Raise ``ValueError`` if ``x`` is not ``(N, in_channels, H, W)`` with H, W large enough."""
+        """Raise ``ValueError`` if ``x`` is not ``(N, in_channels, H, W)`` with H, W large enough,
+        in the dtype of the weights (see ``check_images``)."""
         c = self.config
-        if x.dim() != 4 or x.shape[1] != c.in_channels:
-            raise ValueError(
-                f"input must have shape (N, {c.in_channels}, H, W) for in_channels={c.in_channels}, "
-                f"got {tuple(x.shape)}"
-            )
+        check_images(x, self.features.conv0.weight, c.in_channels)
         if min(x.shape[-2:]) < c.min_input_size:
             raise ValueError(
                 f"input size {x.shape[-2]}x{x.shape[-1]} is too small for this network "
@@ -201,6 +199,32 @@ class DenseNet(nn.Module):
             if hasattr(m, "memory_efficient"):
                 m.memory_efficient = enabled
         return self
+
+
+def check_images(x: Tensor, weight: Tensor, in_channels: int) -> None:
+    """Raise ``ValueError`` unless ``x`` is a batch of images ``(N, in_channels, H, W)`` that a
+    network whose first convolution has ``weight`` can take: in the weights' dtype (under
+    autocast any floating-point dtype does). A cheap check of Python values only, so
+    ``torch.compile`` keeps one graph."""
+    if not isinstance(x, Tensor):
+        raise ValueError(f"input must be a torch.Tensor of shape (N, {in_channels}, H, W), got {type(x).__name__}"
+                         + (": convert with torch.from_numpy(x)" if type(x).__module__ == "numpy" else ""))
+    if x.dim() != 4 or x.shape[1] != in_channels:
+        hint = ""
+        if x.dim() == 4 and x.shape[-1] == in_channels:
+            hint = "; channels come first: x.permute(0, 3, 1, 2) turns (N, H, W, C) images into (N, C, H, W)"
+        elif x.dim() == 3 and x.shape[0] == in_channels:
+            hint = "; one image needs a batch dimension: x.unsqueeze(0)"
+        raise ValueError(f"input must have shape (N, {in_channels}, H, W) for in_channels={in_channels}, "
+                         f"got {tuple(x.shape)}{hint}")
+    if x.dtype != weight.dtype and not (x.is_floating_point() and torch.is_autocast_enabled(x.device.type)):
+        convert = "x.float()" if weight.dtype == torch.float32 else f"x.to({weight.dtype})"
+        if x.dtype == torch.uint8:
+            convert += " / 255 (pixels 0-255 to 0-1)"
+        elif x.is_floating_point():
+            convert += f", or the model with model.to({x.dtype})"
+        raise ValueError(f"input must have the dtype of the model's weights, {weight.dtype}, got {x.dtype}: "
+                         f"convert it with {convert}")
 
 
 def init_weights(model: nn.Module) -> None:
