@@ -20,6 +20,16 @@ def check_int(name: str, value: object, *, minimum: int = 1, maximum: int | None
     return int(value)
 
 
+def check_bool(name: str, value: object) -> bool:
+    """Return ``value`` if it is ``True`` or ``False`` (also NumPy's), else raise: a string such as
+    ``"no"`` or ``"False"`` is truthy and would silently mean ``True``."""
+    if isinstance(value, bool):
+        return value
+    if type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_"):
+        return bool(value)
+    raise ValueError(f"{name} must be True or False, got {value!r}")
+
+
 def check_fraction(name: str, value: object, *, include_zero: bool, include_one: bool) -> float:
     """Return ``value`` as a float, or raise if it lies outside the interval between 0 and 1.
 

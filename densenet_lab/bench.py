@@ -6,7 +6,8 @@ memory-efficient (checkpointed) variants; ``densenet121`` also runs as torchvisi
 model in the same process, for fair ratios. Timings are taken after warm-up, with the
 device synchronised; peak memory is CUDA's ``max_memory_allocated`` over the training
 steps (on a CPU, the activation memory saved for backward, under the mode's autocast). The results, with the device,
-versions, date and exact command, go to a JSON file under ``results/``.
+versions, date and exact command, go to a new JSON file under ``results/`` (see
+``densenet_lab.results``: the folder is in ``.gitignore``, and no file is ever overwritten).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import json
 import platform
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import analysis
+from ._checks import check_int
 from .models import create_model
+from .results import results_path, write_new
 from .train import amp_dtype, pick_device
 
 
@@ -189,21 +192,23 @@ def environment(device: torch.device, command: str | None = None) -> dict[str, A
 
 def run_bench(models: list[str], modes: list[str], *, quick: bool = False, sweep: bool = False,
               device: str | None = None, warmup: int | None = None, iters: int | None = None,
-              command: str | None = None, log=print) -> dict[str, Any]:
-    """Benchmark ``models`` x ``modes``; returns a dict with ``environment`` and ``results``."""
-    dev = pick_device(device)
+              batch: int | None = None, command: str | None = None, log=print) -> dict[str, Any]:
+    """Benchmark ``models`` x ``modes``; returns a dict with ``environment`` and ``results``.
+
+    ``warmup`` and ``iters`` (untimed, then timed steps) and ``batch`` (default: each
+    workload's own) must be at least 1. Every argument is checked before any model runs.
+    """
     table = QUICK_WORKLOADS if quick else WORKLOADS
-    unknown = [m for m in models if m not in table]
-    if unknown:
-        raise ValueError(f"models must be among {', '.join(table)}, got {', '.join(unknown)}")
-    unknown = [m for m in modes if m not in MODES]
-    if unknown:
-        raise ValueError(f"modes must be among {', '.join(MODES)}, got {', '.join(unknown)}")
-    warmup = (1 if quick else 5) if warmup is None else warmup
-    iters = (2 if quick else 20) if iters is None else iters
+    _check_names("models", models, table)
+    _check_names("modes", modes, MODES)
+    warmup = check_int("warmup", (1 if quick else 5) if warmup is None else warmup)
+    iters = check_int("iters", (2 if quick else 20) if iters is None else iters)
+    if batch is not None:
+        batch = check_int("batch", batch, maximum=65_536)
+    dev = pick_device(device)
     results = []
     for name in models:
-        workload = table[name]
+        workload = table[name] if batch is None else replace(table[name], batch=batch)
         for mode_name in modes:
             mode = MODES[mode_name]
             model = build(workload, mode)
@@ -228,6 +233,14 @@ def run_bench(models: list[str], modes: list[str], *, quick: bool = False, sweep
             if dev.type == "cuda":
                 torch.cuda.empty_cache()
     return {"environment": environment(dev, command), "quick": quick, "warmup": warmup, "iters": iters, "results": results}
+
+
+def _check_names(name: str, given: list[str], known) -> None:
+    if isinstance(given, str) or not given or not all(isinstance(g, str) and g for g in given):
+        raise ValueError(f"{name} must be a non-empty list of names among {', '.join(known)}, got {given!r}")
+    unknown = [g for g in given if g not in known]
+    if unknown:
+        raise ValueError(f"{name} must be among {', '.join(known)}, got {', '.join(unknown)}")
 
 
 def _row_text(row: dict[str, Any]) -> str:
@@ -257,15 +270,9 @@ def summary(report: dict[str, Any]) -> str:
     return f"{env['device']}, torch {env['torch']}, {env['date']}\n" + format_table(header, rows, align="llrrrrrr")
 
 
-def results_path(kind: str, environment: dict[str, Any], tag: str = "") -> Path:
-    """``results/<kind>-<device>-<date><tag>.json``, named from an ``environment()`` record."""
-    slug = "".join(c if c.isalnum() else "-" for c in environment["device"].split(" (")[0].lower()).strip("-")
-    return Path("results") / f"{kind}-{slug}-{environment['date'][:10]}{tag}.json"
-
-
 def save_report(report: dict[str, Any], out: str | Path | None = None) -> Path:
-    """Write the report as JSON (default: ``results/bench-<device>-<date>.json``)."""
-    out = Path(out if out is not None else results_path("bench", report["environment"], "-quick" if report["quick"] else ""))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=1))
-    return out
+    """Write the report as JSON to ``out`` (default: ``results/bench-<device>-<date>.json``), never
+    over an existing file: a taken name gets ``-2``, ``-3``, ... (see ``densenet_lab.results``).
+    Returns the path written."""
+    path = Path(out) if out is not None else results_path("bench", report["environment"], "-quick" if report["quick"] else "")
+    return write_new(path, json.dumps(report, indent=1))

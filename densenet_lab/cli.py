@@ -347,24 +347,40 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _names(option: str, text: str, example: str) -> list[str]:
+    """``"a,b"`` -> ``["a", "b"]``; an empty name (``""``, ``"a,,b"``) is refused."""
+    names = [n.strip() for n in text.split(",")]
+    if not all(names):
+        raise ValueError(f"{option} must be comma-separated names, none empty (e.g. {example}), got {text!r}")
+    return names
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
-    from . import bench
+    from . import bench, results
     from .train import pick_device
 
-    if not args.quick and pick_device(args.device).type != "cuda":
+    models = _names("--models", args.models, "densenet_bc100_k12,densenet121") if args.models is not None else list(bench.WORKLOADS)
+    modes = (_names("--modes", args.modes, "fp32,fp32+shared") if args.modes is not None
+             else list(bench.QUICK_MODES if args.quick else bench.MODES))
+    for option in ("warmup", "iters"):
+        if getattr(args, option) is not None:
+            check_int(f"--{option}", getattr(args, option))
+    if args.batch is not None:
+        check_int("--batch", args.batch, maximum=65_536)
+    results.check_out(args.out)  # before any model runs
+    if not args.quick and args.batch is None and pick_device(args.device).type != "cuda":
         print("note: the full-size benchmark is meant for a GPU (batch 256 of DenseNet-BC-100 needs ~8 GB "
-              "and minutes per mode on a CPU); --quick checks the modes on a CPU", file=sys.stderr)
-    models = args.models.split(",") if args.models else list(bench.WORKLOADS)
-    modes = args.modes.split(",") if args.modes else list(bench.QUICK_MODES if args.quick else bench.MODES)
+              "and minutes per mode on a CPU); --quick checks the modes on a CPU, --batch N sets a smaller batch",
+              file=sys.stderr)
     report = bench.run_bench(models, modes, quick=args.quick, sweep=args.sweep, device=args.device,
-                             warmup=args.warmup, iters=args.iters, command=args.command_line)
+                             warmup=args.warmup, iters=args.iters, batch=args.batch, command=args.command_line)
     print(bench.summary(report))
     print(f"results written to {bench.save_report(report, args.out)}")
     return 0
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from . import bench, data
+    from . import data, results
     from .experiments import growth_rate_sweep
 
     try:
@@ -374,14 +390,22 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     for k in growth_rates:
         check_int("--growth-rates", k, maximum=256)
     epochs = check_int("--epochs", args.epochs, maximum=100_000)
+    results.check_out(args.out)  # before any download or training
     dataset = data.load_data(args.data, image_size=args.image_size)
     if args.limit is not None:  # a smaller training set, for a quick run
         n = check_int("--limit", args.limit)
         dataset.train.images, dataset.train.labels = dataset.train.images[:n], dataset.train.labels[:n]
     sweep = growth_rate_sweep(dataset, growth_rates, epochs, seed=args.seed, command=args.command_line)
-    out = sweep.save(args.out if args.out else bench.results_path(f"sweep-{args.data}", sweep.environment))
+    out = sweep.save(args.out if args.out else results.results_path(f"sweep-{args.data}", sweep.environment))
     print(f"results written to {out}")
     return 0
+
+
+RESULTS_HELP = (
+    "Writes results/{kind}-<device>-<date>.json under the current folder; a later run the same day "
+    "writes ...-2.json, -3.json: a result is never overwritten. results/ is in .gitignore: commit a "
+    "result on purpose, with git add -f results/FILE."
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -452,24 +476,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="measure training/inference throughput and peak memory per mode (GPU figures for the book)",
         description="Benchmark d2l_densenet (96x96), densenet_bc100_k12 (32x32) and densenet121 (224x224) "
         "in fp32, bf16, channels_last, torch.compile and memory-efficient modes, beside torchvision's "
-        "densenet121, on synthetic batches. Writes results/bench-<device>-<date>.json.",
+        "densenet121, on synthetic batches. " + RESULTS_HELP.format(kind="bench"),
     )
     p.add_argument("--models", help="comma-separated subset of d2l_densenet,densenet_bc100_k12,densenet121")
     p.add_argument("--modes", help="comma-separated modes (default: all; with --quick: fp32,bf16,fp32+shared,fp32+mem,tv:fp32)")
     p.add_argument("--quick", action="store_true", help="tiny batches and few steps: a CPU check, not a measurement")
     p.add_argument("--sweep", action="store_true", help="also find the largest training batch that fits (GPU)")
-    p.add_argument("--warmup", type=int, help="untimed steps first (default 5; 1 with --quick)")
-    p.add_argument("--iters", type=int, help="timed steps (default 20; 2 with --quick)")
+    p.add_argument("--warmup", type=int, help="untimed steps first, at least 1 (default 5; 1 with --quick)")
+    p.add_argument("--iters", type=int, help="timed steps, at least 1 (default 20; 2 with --quick)")
+    p.add_argument("--batch", type=int, metavar="N",
+                   help="batch size for every model (default: 256, 256, 64; 2, 4, 2 with --quick)")
     p.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
-    p.add_argument("--out", help="JSON file to write (default: results/bench-<device>-<date>.json)")
+    p.add_argument("--out", help="new JSON file to write, in an existing folder; an existing file is refused "
+                   "(default: results/bench-<device>-<date>.json)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser(
         "sweep",
         help="accuracy, time and parameters against growth rate (chapter 5's explorer shows the file)",
         description="Train a small DenseNet-BC (two blocks of three bottleneck layers) once per growth rate "
-        "and write results/sweep-<data>-<device>-<date>.json with the device, versions, date and command. "
-        "Example on a GPU: densenet-lab sweep --data cifar10 --growth-rates 4,8,12,24,32 --epochs 15",
+        "with the device, versions, date and command. "
+        "Example on a GPU: densenet-lab sweep --data cifar10 --growth-rates 4,8,12,24,32 --epochs 15. "
+        + RESULTS_HELP.format(kind="sweep-<data>"),
     )
     p.add_argument("--data", required=True, choices=DATASETS, help="data set (digits needs no download)")
     p.add_argument("--growth-rates", default="4,8,12,24", help="comma-separated growth rates (default 4,8,12,24)")
@@ -477,7 +505,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--image-size", type=int, help="resize images to N x N (default: the data set's)")
     p.add_argument("--limit", type=int, help="train on the first N training images only")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--out", help="JSON file to write (default: results/sweep-<data>-<device>-<date>.json)")
+    p.add_argument("--out", help="new JSON file to write, in an existing folder; an existing file is refused "
+                   "(default: results/sweep-<data>-<device>-<date>.json)")
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("evaluate", help="test accuracy of a trained run")

@@ -16,6 +16,7 @@ from torch import Tensor, nn
 from ._checks import check_int
 from .analysis import count_parameters
 from .models import DenseBlock, DenseNet
+from .results import write_new
 
 
 class Stack(nn.Module):
@@ -86,10 +87,9 @@ class Sweep:
     environment: dict[str, Any] = field(default_factory=dict)
 
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(asdict(self), indent=2))
-        return path
+        """Write the sweep as JSON to ``path``, never over an existing file: a taken name gets
+        ``-2``, ``-3``, ... (see ``densenet_lab.results``). Returns the path written."""
+        return write_new(path, json.dumps(asdict(self), indent=2))
 
     @classmethod
     def load(cls, path: str | Path) -> Sweep:

@@ -1,5 +1,7 @@
 """The models against the paper, torchvision and the textbook."""
 
+import re
+
 import pytest
 import torch
 import torchvision
@@ -228,3 +230,70 @@ def test_config_is_frozen_and_checked_on_replace():
         config.growth_rate = 3
     with pytest.raises(ValueError, match="growth_rate"):
         config.replace(growth_rate=-1)
+
+
+@pytest.mark.parametrize(
+    "build, name",
+    [
+        (lambda: create_model("densenet121", memory_efficient="no"), "memory_efficient"),
+        (lambda: create_model("resnet18", memory_efficient="False"), "memory_efficient"),
+        (lambda: create_model("densenet_bc100_k12", shared_buffer="yes"), "shared_buffer"),
+        (lambda: create_model("densenet_bc100_k12", bottleneck=1), "bottleneck"),
+        (lambda: DenseNet(memory_efficient=None), "memory_efficient"),
+        (lambda: DenseNetConfig(shared_buffer=0), "shared_buffer"),
+        (lambda: DenseLayer(8, 4, bottleneck="False"), "bottleneck"),
+        (lambda: DenseLayer(8, 4, memory_efficient="no"), "memory_efficient"),
+        (lambda: DenseBlock(2, 8, 4, shared_buffer="no"), "shared_buffer"),
+        (lambda: DenseBlock(2, 8, 4, bottleneck="no"), "bottleneck"),
+        (lambda: create_model("densenet_bc100_k12").set_memory_efficient("off"), "enabled"),
+    ],
+)
+def test_bool_arguments_refuse_anything_but_true_or_false(build, name):
+    with pytest.raises(ValueError, match=rf"^{name} must be True or False, got "):
+        build()
+
+
+def test_bool_arguments_take_numpy_bools():
+    np = pytest.importorskip("numpy")
+    config = DenseNetConfig(bottleneck=np.bool_(False), memory_efficient=np.bool_(True))
+    assert config.bottleneck is False and config.memory_efficient is True
+
+
+@pytest.mark.parametrize("name, shape", [("densenet_bc100_k12", (2, 3, 32, 32)), ("d2l_densenet", (2, 1, 96, 96)),
+                                         ("resnet18_cifar", (2, 3, 32, 32))])
+@pytest.mark.parametrize(
+    "dtype, advice",
+    [(torch.uint8, "x.float() / 255"), (torch.int64, "x.float()"), (torch.float64, "x.float(), or the model with model.to(torch.float64)"),
+     (torch.bfloat16, "x.float(), or the model with model.to(torch.bfloat16)")],
+)
+def test_inputs_of_another_dtype_fail_clearly(name, shape, dtype, advice):
+    model = create_model(name)
+    with pytest.raises(ValueError, match=re.escape(f"input must have the dtype of the model's weights, torch.float32, "
+                                                   f"got {dtype}: convert it with {advice}")):
+        model(torch.zeros(shape, dtype=dtype))
+
+
+def test_other_dtypes_work_where_torch_takes_them():
+    model = DenseNet(growth_rate=4, block_config=(2, 2), num_init_features=8, num_classes=3, stem="cifar").eval()
+    x = torch.randn(2, 3, 8, 8)
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        assert model(x.bfloat16()).dtype == torch.bfloat16  # autocast takes any floating input
+    with pytest.raises(ValueError, match="x.float\\(\\) / 255"), torch.autocast("cpu", dtype=torch.bfloat16):
+        model(torch.zeros(2, 3, 8, 8, dtype=torch.uint8))  # but not integers
+    model.double()
+    assert model(x.double()).dtype == torch.float64
+    with pytest.raises(ValueError, match=r"torch.float64, got torch.float32: convert it with x.to\(torch.float64\)"):
+        model(x)
+
+
+@pytest.mark.parametrize("name", ["densenet_bc100_k12", "d2l_densenet", "resnet18_cifar"])
+def test_wrong_shapes_and_non_tensors_fail_with_advice(name):
+    model = create_model(name)
+    c = 1 if name == "d2l_densenet" else 3
+    with pytest.raises(ValueError, match=rf"shape \(N, {c}, H, W\) .* got \(2, 32, 32, {c}\); channels come first: x.permute\(0, 3, 1, 2\)"):
+        model(torch.randn(2, 32, 32, c))
+    with pytest.raises(ValueError, match=r"got \(%d, 32, 32\); one image needs a batch dimension: x.unsqueeze\(0\)" % c):
+        model(torch.randn(c, 32, 32))
+    np = pytest.importorskip("numpy")
+    with pytest.raises(ValueError, match=r"must be a torch.Tensor .* got ndarray: convert with torch.from_numpy\(x\)"):
+        model(np.zeros((2, c, 32, 32), dtype=np.float32))

@@ -2,6 +2,7 @@
 static HTML holds every precomputed frame, bad settings cannot be chosen, and training
 from the accuracy explorer can be stopped."""
 
+import dataclasses
 import json
 import math
 import re
@@ -17,7 +18,7 @@ from densenet_lab.models import DenseBlock
 from densenet_lab.widgets import AccuracyExplorer, ArchitectureExplorer, BlockExplorer, Control, TaylorExplorer
 from densenet_lab.widgets.architecture import network_config, resnet18_reference
 from densenet_lab.widgets.block import block_config
-from densenet_lab.widgets.core import LiveView
+from densenet_lab.widgets.core import LiveView, numbers_html
 from densenet_lab.widgets.taylor import taylor_polynomial
 
 PNG = b"\x89PNG"
@@ -130,16 +131,67 @@ def test_sweep_round_trips_through_a_file(tmp_path):
 
 # ----- bad input ----------------------------------------------------------------------
 def test_settings_outside_the_controls_are_refused_with_their_name():
-    with pytest.raises(ValueError, match="order must be one of 0 to 15"):
+    with pytest.raises(ValueError, match="order must be an integer from 0 to 15, got 16"):
         TaylorExplorer().frame(order=16)
-    with pytest.raises(ValueError, match="growth_rate must be one of"):
+    with pytest.raises(ValueError, match="growth_rate must be an integer from 1 to 64, got 0"):
         BlockExplorer(growth_rate=0)
+    with pytest.raises(ValueError, match=r"growth_rate must be an integer from 4 to 48 \(the slider's steps: 4, 6, 8, 12, "):
+        ArchitectureExplorer(growth_rate=13.5)
+    with pytest.raises(ValueError, match="compression must be a number from 0.25 to 1.0"):
+        ArchitectureExplorer().frame(compression=0.1)
+    with pytest.raises(ValueError, match="num_layers must be an integer from 1 to 32, got True"):
+        BlockExplorer(num_layers=True)  # True == 1, but a toggle's value
+    with pytest.raises(ValueError, match="bottleneck must be one of False, True, got 1"):
+        BlockExplorer(bottleneck=1)
     with pytest.raises(ValueError, match="unknown setting 'depth'"):
         ArchitectureExplorer(depth=100)
     with pytest.raises(ValueError, match="function must be one of"):
         TaylorExplorer().frame(function="tan")
     with pytest.raises(ValueError, match="default"):
         Control("x", "x", (1, 2), 3)
+
+
+class SmallGridArchitecture(ArchitectureExplorer):
+    """The architecture explorer with a static grid of the defaults only (seconds, not minutes, to test)."""
+
+    controls = tuple(c if c.kind == "toggle" else dataclasses.replace(c, static=(c.default,))
+                     for c in ArchitectureExplorer.controls)
+
+
+@pytest.mark.parametrize("explorer, name, value", [
+    (lambda: SmallGridArchitecture(growth_rate=13), "growth_rate", 13),  # between the slider's steps
+    (lambda: SmallGridArchitecture(compression=0.6), "compression", 0.6),
+    (lambda: BlockExplorer(growth_rate=7, num_layers=9), "growth_rate", 7),  # a step, but not in the static grid
+    (lambda: TaylorExplorer(order=14), "order", 14),
+], ids=["architecture-k13", "architecture-theta0.6", "block-k7", "taylor-order14"])
+def test_explorers_show_a_value_off_their_grid_live_and_static(explorer, name, value):
+    e = explorer()
+    control = next(c for c in e.controls if c.name == name)
+    assert value in control.values and value in control.static_values and e.defaults[name] == value
+    assert list(control.values) == sorted(control.values)
+    frame = e.frame()
+    view = LiveView(e)
+    assert view.inputs[name].value == value and view.warning.value == ""
+    assert view.numbers.value == numbers_html(frame.shown)
+    # static: the slider starts at the value, and the default frame is among the precomputed ones
+    html = e.static_html()
+    spec = _static_spec(html)
+    index = control.static_values.index(value)
+    assert spec["names"][name][index] == str(value)
+    assert f'data-control="{name}" min="0" max="{len(control.static_values) - 1}" step="1" value="{index}"' in html
+    key = ",".join(str(c.static_values.index(e.defaults[c.name])) for c in e.controls)
+    assert dict(spec["frames"][key]["n"]) == frame.shown
+    # other explorers keep the class's grid
+    assert value not in next(c for c in type(e).controls if c.name == name).static_values
+
+
+def test_architecture_explorer_between_steps_computes_that_network():
+    frame = ArchitectureExplorer(growth_rate=13).frame()
+    assert frame.values["parameters"] == analysis.count_parameters(network_config("cifar100", 13, True, 0.5))
+    assert ArchitectureExplorer().frame(growth_rate=13).values == frame.values  # frame() takes it too
+    between = ArchitectureExplorer().frame(batch=100)
+    assert between.values["activations, naive"] == analysis.estimate_activation_memory(
+        network_config("cifar100", 12, True, 0.5), 32, 100, memory_efficient=False)
 
 
 def test_live_widgets_offer_only_the_allowed_values():

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
-from .._checks import check_fraction, check_int
+from .._checks import check_bool, check_fraction, check_int
 
 
 class SharedConcat(torch.autograd.Function):
@@ -84,8 +84,8 @@ class DenseLayer(nn.Module):
         growth_rate = check_int("growth_rate", growth_rate)
         bn_size = check_int("bn_size", bn_size)
         self.drop_rate = check_fraction("drop_rate", drop_rate, include_zero=True, include_one=False)
-        self.bottleneck = bool(bottleneck)
-        self.memory_efficient = bool(memory_efficient)
+        self.bottleneck = check_bool("bottleneck", bottleneck)
+        self.memory_efficient = check_bool("memory_efficient", memory_efficient)
 
         first_out = bn_size * growth_rate if self.bottleneck else growth_rate
         self.norm1 = nn.BatchNorm2d(in_channels)
@@ -172,7 +172,7 @@ class DenseBlock(nn.ModuleDict):
         self.num_layers = check_int("num_layers", num_layers)
         self.in_channels = check_int("in_channels", in_channels)
         self.growth_rate = check_int("growth_rate", growth_rate)
-        self.shared_buffer = bool(shared_buffer)
+        self.shared_buffer = check_bool("shared_buffer", shared_buffer)
         for i in range(num_layers):
             layer = DenseLayer(in_channels + i * growth_rate, growth_rate, **layer_kwargs)
             self.add_module(f"denselayer{i + 1}", layer)

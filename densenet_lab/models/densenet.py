@@ -18,10 +18,11 @@ import dataclasses
 from collections import OrderedDict
 from dataclasses import dataclass
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._checks import check_block_config, check_choice, check_fraction, check_int
+from .._checks import check_block_config, check_bool, check_choice, check_fraction, check_int
 from .dense import DenseBlock, Transition
 
 STEMS = ("imagenet", "cifar")
@@ -72,9 +73,8 @@ class DenseNetConfig:
         set_(self, "num_classes", check_int("num_classes", self.num_classes))
         set_(self, "in_channels", check_int("in_channels", self.in_channels))
         set_(self, "stem", check_choice("stem", self.stem, STEMS))
-        set_(self, "bottleneck", bool(self.bottleneck))
-        set_(self, "memory_efficient", bool(self.memory_efficient))
-        set_(self, "shared_buffer", bool(self.shared_buffer))
+        for flag in ("bottleneck", "memory_efficient", "shared_buffer"):
+            set_(self, flag, check_bool(flag, getattr(self, flag)))
         # a transition must keep at least one channel
         channels = self.num_init_features
         for i, num_layers in enumerate(self.block_config[:-1]):
@@ -167,13 +167,10 @@ class DenseNet(nn.Module):
         )
 
     def check_input(self, x: Tensor) -> None:
-        """Raise ``ValueError`` if ``x`` is not ``(N, in_channels, H, W)`` with H, W large enough."""
+        """Raise ``ValueError`` if ``x`` is not ``(N, in_channels, H, W)`` with H, W large enough,
+        in the dtype of the weights (see ``check_images``)."""
         c = self.config
-        if x.dim() != 4 or x.shape[1] != c.in_channels:
-            raise ValueError(
-                f"input must have shape (N, {c.in_channels}, H, W) for in_channels={c.in_channels}, "
-                f"got {tuple(x.shape)}"
-            )
+        check_images(x, self.features.conv0.weight, c.in_channels)
         if min(x.shape[-2:]) < c.min_input_size:
             raise ValueError(
                 f"input size {x.shape[-2]}x{x.shape[-1]} is too small for this network "
@@ -196,11 +193,38 @@ class DenseNet(nn.Module):
 
     def set_memory_efficient(self, enabled: bool = True) -> DenseNet:
         """Switch checkpointing on or off in a built model (weights are kept)."""
+        enabled = check_bool("enabled", enabled)
         self.config = self.config.replace(memory_efficient=enabled)
         for m in self.modules():
             if hasattr(m, "memory_efficient"):
-                m.memory_efficient = bool(enabled)
+                m.memory_efficient = enabled
         return self
+
+
+def check_images(x: Tensor, weight: Tensor, in_channels: int) -> None:
+    """Raise ``ValueError`` unless ``x`` is a batch of images ``(N, in_channels, H, W)`` that a
+    network whose first convolution has ``weight`` can take: in the weights' dtype (under
+    autocast any floating-point dtype does). A cheap check of Python values only, so
+    ``torch.compile`` keeps one graph."""
+    if not isinstance(x, Tensor):
+        raise ValueError(f"input must be a torch.Tensor of shape (N, {in_channels}, H, W), got {type(x).__name__}"
+                         + (": convert with torch.from_numpy(x)" if type(x).__module__ == "numpy" else ""))
+    if x.dim() != 4 or x.shape[1] != in_channels:
+        hint = ""
+        if x.dim() == 4 and x.shape[-1] == in_channels:
+            hint = "; channels come first: x.permute(0, 3, 1, 2) turns (N, H, W, C) images into (N, C, H, W)"
+        elif x.dim() == 3 and x.shape[0] == in_channels:
+            hint = "; one image needs a batch dimension: x.unsqueeze(0)"
+        raise ValueError(f"input must have shape (N, {in_channels}, H, W) for in_channels={in_channels}, "
+                         f"got {tuple(x.shape)}{hint}")
+    if x.dtype != weight.dtype and not (x.is_floating_point() and torch.is_autocast_enabled(x.device.type)):
+        convert = "x.float()" if weight.dtype == torch.float32 else f"x.to({weight.dtype})"
+        if x.dtype == torch.uint8:
+            convert += " / 255 (pixels 0-255 to 0-1)"
+        elif x.is_floating_point():
+            convert += f", or the model with model.to({x.dtype})"
+        raise ValueError(f"input must have the dtype of the model's weights, {weight.dtype}, got {x.dtype}: "
+                         f"convert it with {convert}")
 
 
 def init_weights(model: nn.Module) -> None:

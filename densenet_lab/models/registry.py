@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from torch import nn
 
-from .._checks import check_choice, check_fraction, check_int
+from .._checks import check_bool, check_choice, check_fraction, check_int
 from .densenet import DenseNet, DenseNetConfig
 from .resnet import ResNet
 from .textbook import d2l_densenet
@@ -188,6 +188,7 @@ def create_model(
     entry = get_entry(name)
     num_classes = check_int("num_classes", entry.num_classes if num_classes is None else num_classes)
     in_channels = check_int("in_channels", entry.in_channels if in_channels is None else in_channels)
+    memory_efficient = check_bool("memory_efficient", memory_efficient)
     drop_rate = check_fraction("drop_rate", drop_rate, include_zero=True, include_one=False)
     if entry.config is not None:
         config = entry.config.replace(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from torch import Tensor, nn
 
 from .._checks import check_block_config, check_choice, check_int
-from .densenet import STEMS
+from .densenet import STEMS, check_images
 
 
 class BasicBlock(nn.Module):
@@ -93,6 +93,7 @@ class ResNet(nn.Module):
                 nn.init.zeros_(m.bias)
 
     def forward(self, x: Tensor) -> Tensor:
+        check_images(x, self.conv1.weight, self.conv1.in_channels)
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         for i in range(self.num_stages):
             x = getattr(self, f"layer{i + 1}")(x)

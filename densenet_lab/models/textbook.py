@@ -20,7 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from .._checks import check_block_config, check_int
-from .densenet import init_weights
+from .densenet import check_images, init_weights
 
 
 def conv_block(in_channels: int, num_channels: int) -> nn.Sequential:
@@ -66,13 +66,23 @@ def transition_block(in_channels: int, num_channels: int) -> nn.Sequential:
     )
 
 
+class TextbookDenseNet(nn.Sequential):
+    """The textbook's ``nn.Sequential``, which checks its input first (shape and dtype), so a
+    wrong image batch fails with a message that says what to change."""
+
+    def forward(self, X: Tensor) -> Tensor:
+        stem = self.b1[0]
+        check_images(X, stem.weight, stem.in_channels)
+        return super().forward(X)
+
+
 def d2l_densenet(
     num_channels: int = 64,
     growth_rate: int = 32,
     arch: tuple[int, ...] = (4, 4, 4, 4),
     num_classes: int = 10,
     in_channels: int = 1,
-) -> nn.Sequential:
+) -> TextbookDenseNet:
     """The textbook's network for 96x96 Fashion-MNIST: ``(N, 1, 96, 96) -> (N, 10)``.
 
     7x7/2 conv with 64 channels, BN, ReLU, 3x3/2 max pool; four dense blocks of four
@@ -85,7 +95,7 @@ def d2l_densenet(
     in_channels = check_int("in_channels", in_channels)
     num_classes = check_int("num_classes", num_classes)
     growth_rate = check_int("growth_rate", growth_rate)
-    net = nn.Sequential()
+    net = TextbookDenseNet()
     net.add_module(
         "b1",
         nn.Sequential(

@@ -15,11 +15,13 @@ book (which drops the widget view, see ``_config.yml``) shows the static version
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import io
 import itertools
 import json
 import math
+import numbers
 import sys
 import threading
 import uuid
@@ -38,7 +40,7 @@ class Control:
     Args:
         name: the keyword ``compute`` receives.
         label: what the reader sees.
-        values: every value the live widget offers, in order; nothing else can be chosen.
+        values: every value the live widget offers, in order (a slider's ascending).
         default: the value shown first.
         static: the values precomputed for the static page (default: all of ``values``).
         names: display names for the values (default ``str(value)``).
@@ -78,12 +80,36 @@ class Control:
         return self.values if self.static is None else self.static
 
     def check(self, value: Any) -> Any:
-        """``value`` if the control offers it, else a ``ValueError`` naming the setting."""
-        if value not in self.values:
+        """``value`` if the control accepts it, else a ``ValueError`` naming the setting.
+
+        A toggle accepts ``False`` and ``True``, a dropdown its values; a slider also any number
+        of its kind (integers for a slider of integers) between its first and last value.
+        """
+        if isinstance(value, bool) == (self.kind == "toggle") and value in self.values:
+            return self.values[self.values.index(value)]  # e.g. 12 for 12.0
+        if self.kind != "slider":
             shown = ", ".join(map(repr, self.values)) if len(self.values) <= 12 else (
                 f"{self.values[0]!r} to {self.values[-1]!r} ({len(self.values)} values)")
             raise ValueError(f"{self.name} must be one of {shown}, got {value!r}")
-        return value
+        integers = all(isinstance(v, int) for v in self.values)
+        low, high = min(self.values), max(self.values)
+        kind_ok = isinstance(value, numbers.Integral if integers else numbers.Real) and not isinstance(value, bool)
+        if not kind_ok or not low <= value <= high:
+            every_integer = integers and self.values == tuple(range(low, high + 1))
+            steps = "" if every_integer or len(self.values) > 12 else (
+                f" (the slider's steps: {', '.join(map(str, self.values))})")
+            raise ValueError(f"{self.name} must be {'an integer' if integers else 'a number'} from {low} to {high}"
+                             f"{steps}, got {value!r}")
+        return int(value) if integers else float(value)
+
+    def including(self, value: Any) -> Control:
+        """This control with ``value`` among its values, live and static: an explorer started at a
+        value between a slider's steps, or outside the precomputed grid, shows it in both views."""
+        value = self.check(value)
+        values = self.values if value in self.values else tuple(sorted((*self.values, value)))
+        static = None if self.static is None else tuple(v for v in values if v in self.static or v == value)
+        names = None if self.names is None else tuple(self.name_of(v) if v in self.values else str(v) for v in values)
+        return dataclasses.replace(self, values=values, static=static, names=names)
 
 
 @dataclass
@@ -139,7 +165,9 @@ class Frame:
 class Explorer:
     """Base class: subclasses set ``controls`` and implement ``compute(**settings) -> Frame``.
 
-    ``Explorer(**defaults)`` starts the controls at other values (each one checked).
+    ``Explorer(**defaults)`` starts the controls at other values (each one checked); a value
+    between a slider's steps, or outside the static grid, joins them for this explorer, so both
+    the live and the static view can show it.
     """
 
     controls: tuple[Control, ...] = ()
@@ -152,8 +180,8 @@ class Explorer:
         for name, value in defaults.items():
             if name not in known:
                 raise ValueError(f"unknown setting {name!r}; this explorer has {', '.join(known)}")
-            known[name].check(value)
-        self.defaults = {c.name: defaults.get(c.name, c.default) for c in self.controls}
+        self.controls = tuple(c.including(defaults[c.name]) if c.name in defaults else c for c in self.controls)
+        self.defaults = {c.name: c.check(defaults[c.name]) if c.name in defaults else c.default for c in self.controls}
 
     def compute(self, **settings: Any) -> Frame:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -165,12 +193,11 @@ class Explorer:
     def frame(self, **settings: Any) -> Frame:
         """The frame for ``settings`` (missing ones take the defaults), each value checked."""
         merged = {**self.defaults, **settings}
-        for c in self.controls:
-            c.check(merged[c.name])
-        unknown = set(merged) - {c.name for c in self.controls}
+        checked = {c.name: c.check(merged[c.name]) for c in self.controls}
+        unknown = set(merged) - set(checked)
         if unknown:
             raise ValueError(f"unknown setting {sorted(unknown)[0]!r}")
-        return self.compute(**merged)
+        return self.compute(**checked)
 
     # ----- live: ipywidgets -----------------------------------------------------------
     def widget(self):
