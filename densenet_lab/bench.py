@@ -274,5 +274,6 @@ def save_report(report: dict[str, Any], out: str | Path | None = None) -> Path:
     """Write the report as JSON to ``out`` (default: ``results/bench-<device>-<date>.json``), never
     over an existing file: a taken name gets ``-2``, ``-3``, ... (see ``densenet_lab.results``).
     Returns the path written."""
-    path = Path(out) if out is not None else results_path("bench", report["environment"], "-quick" if report["quick"] else "")
-    return write_new(path, json.dumps(report, indent=1))
+    if out is None:
+        out = results_path("bench", report["environment"], "-quick" if report["quick"] else "")
+    return write_new(out, json.dumps(report, indent=1))

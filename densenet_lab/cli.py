@@ -359,7 +359,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from . import bench, results
     from .train import pick_device
 
-    models = _names("--models", args.models, "densenet_bc100_k12,densenet121") if args.models is not None else list(bench.WORKLOADS)
+    models = (_names("--models", args.models, "densenet_bc100_k12,densenet121") if args.models is not None
+              else list(bench.WORKLOADS))
     modes = (_names("--modes", args.modes, "fp32,fp32+shared") if args.modes is not None
              else list(bench.QUICK_MODES if args.quick else bench.MODES))
     for option in ("warmup", "iters"):
@@ -495,7 +496,7 @@ def build_parser() -> argparse.ArgumentParser:
         "sweep",
         help="accuracy, time and parameters against growth rate (chapter 5's explorer shows the file)",
         description="Train a small DenseNet-BC (two blocks of three bottleneck layers) once per growth rate "
-        "with the device, versions, date and command. "
+        "and record accuracy, time and parameters with the device, versions, date and command. "
         "Example on a GPU: densenet-lab sweep --data cifar10 --growth-rates 4,8,12,24,32 --epochs 15. "
         + RESULTS_HELP.format(kind="sweep-<data>"),
     )
