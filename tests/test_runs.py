@@ -166,6 +166,9 @@ STOP_AFTER_EPOCH_1 = textwrap.dedent("""
     from densenet_lab import train
 
     save, stop = train.History.save, getattr(signal, sys.argv[1])
+    # a terminal's Ctrl-C raises KeyboardInterrupt; a shell that started us in the background
+    # may have set SIGINT to be ignored, so say it again
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def save_then_stop(self, out):
         save(self, out)
