@@ -1,0 +1,61 @@
+"""What a chapter builds in front of the reader equals the package's version: the cells
+tagged ``teaches`` are run here, and their modules must have the package's parameters
+(name for name) and give its outputs for the same weights."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+
+from densenet_lab.models import textbook
+
+BOOK = Path(__file__).resolve().parents[1] / "book" / "en"
+
+
+def taught(chapter: str) -> dict:
+    """The names defined by a chapter's ``teaches`` cells, run in a fresh namespace."""
+    nb = nbformat.read(BOOK / f"{chapter}.ipynb", as_version=4)
+    cells = [c for c in nb.cells if "teaches" in c.metadata.get("tags", [])]
+    assert cells, f"{chapter} has no cell tagged 'teaches'"
+    namespace: dict = {}
+    for cell in cells:
+        exec(compile(cell.source, f"{chapter}.ipynb", "exec"), namespace)
+    return namespace
+
+
+@pytest.fixture(scope="module")
+def chapter3():
+    return taught("03_dense_blocks")
+
+
+def assert_same_module(book_module, package_module, x):
+    """Materialise the book's (lazy) module, give it the package's weights, compare outputs."""
+    book_module(x)
+    book_module.load_state_dict(package_module.state_dict())  # strict: same names and shapes
+    assert sum(p.numel() for p in book_module.parameters()) == sum(p.numel() for p in package_module.parameters())
+    for mode in (True, False):  # batch statistics, then running statistics
+        book_module.train(mode)
+        package_module.train(mode)
+        torch.testing.assert_close(book_module(x), package_module(x), rtol=0, atol=0)
+
+
+def test_the_textbook_calls_work_as_printed(chapter3):
+    X = torch.randn(4, 3, 8, 8)
+    Y = chapter3["DenseBlock"](2, 10)(X)
+    assert Y.shape == (4, 23, 8, 8)
+    assert chapter3["transition_block"](10)(Y).shape == (4, 10, 4, 4)
+    assert "torch.cat" in (BOOK / "03_dense_blocks.ipynb").read_text()
+
+
+@pytest.mark.parametrize("num_convs, in_channels, growth", [(2, 3, 10), (4, 64, 32), (1, 5, 7)])
+def test_chapter3_dense_block_equals_the_package(chapter3, num_convs, in_channels, growth):
+    x = torch.randn(2, in_channels, 6, 6)
+    assert_same_module(chapter3["DenseBlock"](num_convs, growth),
+                       textbook.DenseBlock(num_convs, in_channels, growth), x)
+
+
+def test_chapter3_conv_and_transition_blocks_equal_the_package(chapter3):
+    x = torch.randn(2, 23, 8, 8)
+    assert_same_module(chapter3["conv_block"](10), textbook.conv_block(23, 10), x)
+    assert_same_module(chapter3["transition_block"](10), textbook.transition_block(23, 10), x)
