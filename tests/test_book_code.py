@@ -59,3 +59,13 @@ def test_chapter3_conv_and_transition_blocks_equal_the_package(chapter3):
     x = torch.randn(2, 23, 8, 8)
     assert_same_module(chapter3["conv_block"](10), textbook.conv_block(23, 10), x)
     assert_same_module(chapter3["transition_block"](10), textbook.transition_block(23, 10), x)
+
+
+def test_chapter4_textbook_network_equals_the_package():
+    from densenet_lab import create_model
+
+    build = taught("04_whole_network")["textbook_densenet"]
+    x = torch.randn(2, 1, 96, 96)
+    assert_same_module(build(), create_model("d2l_densenet"), x)
+    small = dict(num_channels=16, growth_rate=8, arch=(2, 3), num_classes=5, in_channels=3)
+    assert_same_module(build(**small), textbook.d2l_densenet(**small), torch.randn(2, 3, 40, 40))
