@@ -69,3 +69,20 @@ def test_chapter4_textbook_network_equals_the_package():
     assert_same_module(build(), create_model("d2l_densenet"), x)
     small = dict(num_channels=16, growth_rate=8, arch=(2, 3), num_classes=5, in_channels=3)
     assert_same_module(build(**small), textbook.d2l_densenet(**small), torch.randn(2, 3, 40, 40))
+
+
+@pytest.mark.parametrize("in_channels, growth, layers", [(24, 12, 4), (64, 32, 2), (7, 5, 3)])
+def test_chapter4_paper_layer_block_and_transition_equal_the_package(in_channels, growth, layers):
+    from densenet_lab.models import DenseBlock, DenseLayer, Transition
+
+    book = taught("04_whole_network")
+    x = torch.randn(2, in_channels, 8, 8)
+    layer = book["DenseLayer"](in_channels, growth)
+    package_layer = DenseLayer(in_channels, growth, bottleneck=True)
+    layer.load_state_dict(package_layer.state_dict())
+    assert torch.equal(layer([x]), package_layer([x]))
+    assert_same_module(book["DenseBlock"](layers, in_channels, growth), DenseBlock(layers, in_channels, growth), x)
+    out = in_channels + layers * growth
+    for theta in (0.5, 1.0, 0.3):
+        y = torch.randn(2, out, 8, 8)
+        assert_same_module(book["Transition"](out, theta), Transition(out, int(theta * out)), y)
