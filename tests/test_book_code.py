@@ -86,3 +86,32 @@ def test_chapter4_paper_layer_block_and_transition_equal_the_package(in_channels
     for theta in (0.5, 1.0, 0.3):
         y = torch.randn(2, out, 8, 8)
         assert_same_module(book["Transition"](out, theta), Transition(out, int(theta * out)), y)
+
+
+@pytest.mark.parametrize("shapes", [[(4, 24)], [(4, 24), (4, 12), (4, 12)]])
+def test_chapter6_memory_efficient_layer_equals_the_package(shapes):
+    """Same outputs, gradients and BatchNorm statistics after a training step, and the naive
+    checkpoint the chapter warns about really counts a batch twice."""
+    from densenet_lab.models import DenseLayer
+
+    book = taught("06_memory_and_speed")
+    in_channels = sum(c for _, c in shapes)
+    package = DenseLayer(in_channels, 12, bottleneck=True, memory_efficient=True)
+    start = {k: v.clone() for k, v in package.state_dict().items()}
+    layers = {"package": package}
+    for name in ("DenseLayer", "EfficientDenseLayer", "NaiveCheckpointedLayer"):
+        layers[name] = book[name](in_channels, 12)
+        layers[name].load_state_dict(start)
+    features = [torch.randn(n, c, 6, 6, requires_grad=True) for n, c in shapes]
+    grads = {}
+    for name, layer in layers.items():
+        layer.train()
+        out = layer(features)
+        grads[name] = torch.autograd.grad(out.pow(2).mean(), [*layer.parameters(), *features])
+    for name in ("DenseLayer", "EfficientDenseLayer"):
+        for a, b in zip(grads[name], grads["package"]):
+            torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+        for key, value in layers["package"].state_dict().items():
+            torch.testing.assert_close(layers[name].state_dict()[key], value, rtol=1e-6, atol=1e-7)
+    assert layers["NaiveCheckpointedLayer"].norm1.num_batches_tracked.item() == 2
+    assert layers["EfficientDenseLayer"].norm1.num_batches_tracked.item() == 1
