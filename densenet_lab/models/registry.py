@@ -81,11 +81,12 @@ def _cifar(depth: int, k: int, bc: bool, p10: int, p100: int, e10: float, e100: 
     )
 
 
-def _imagenet(depth: int, k: int, blocks: tuple[int, ...], init: int, params: int, top1: float | None):
+def _imagenet(depth: int, k: int, blocks: tuple[int, ...], init: int, params: int, top1: float | None,
+              source: str = "paper Table 1"):
     return ModelEntry(
         name=f"densenet{depth}",
         family="imagenet",
-        description=f"DenseNet-BC-{depth} (k={k}), paper Table 1",
+        description=f"DenseNet-BC-{depth} (k={k}), {source}",
         num_classes=1000,
         config=DenseNetConfig(growth_rate=k, block_config=blocks, num_init_features=init),
         params={1000: params},
@@ -106,7 +107,8 @@ MODELS: dict[str, ModelEntry] = {
         _cifar(190, 40, True, 25_624_430, 25_821_620, 3.46, 17.18),
         # ImageNet (Table 1): torchvision's parameter counts, single-crop top-1 error (%)
         _imagenet(121, 32, (6, 12, 24, 16), 64, 7_978_856, 25.02),
-        _imagenet(161, 48, (6, 12, 36, 24), 96, 28_681_000, None),
+        _imagenet(161, 48, (6, 12, 36, 24), 96, 28_681_000, None,
+                  "torchvision, from the authors' released models (not in the paper's Table 1)"),
         _imagenet(169, 32, (6, 12, 32, 32), 64, 14_149_480, 23.80),
         _imagenet(201, 32, (6, 12, 48, 32), 64, 20_013_928, 22.58),
         _imagenet(264, 32, (6, 12, 64, 48), 64, 33_337_704, 22.15),
