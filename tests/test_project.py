@@ -72,6 +72,8 @@ def test_notebooks_are_tidy_and_install_from_the_configured_repository():
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]
         assert f"git+{url}" in "".join(code[0]["source"]), path
         assert "setup()" in "".join(code[1]["source"]), path
+        for cell in code:
+            assert "NBVAL" not in "".join(cell["source"]), f"{path.name}: use nbval's cell tags, not comments"
 
 
 def test_github_workflow_is_valid():
@@ -222,6 +224,15 @@ def test_pages_render_in_a_real_browser(built_book):
                 assert (page.parent / src).resolve().exists(), f"{page.name}: missing image {src}"
             if page.stem not in ("00_preface", "04_whole_network"):
                 assert images, f"{page.name}: no figure rendered"
+            seen = _visible_text(dom)
+            for word in ("NBVAL", "Traceback", "nan", "NaN"):
+                assert not re.search(rf"\b{word}\b", seen), f"{page.name} shows {word!r} to the reader"
+
+
+def _visible_text(dom: str) -> str:
+    """The text a reader sees: the DOM without scripts, styles and tags."""
+    dom = re.sub(r"<(script|style)\b.*?</\1>", " ", dom, flags=re.S | re.I)
+    return unescape(re.sub(r"<[^>]+>", " ", dom))
 
 
 # Opens a chapter in an iframe, waits until every static explorer has drawn its plotly

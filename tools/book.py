@@ -2,8 +2,9 @@
 
 * the first code cell of every notebook installs densenet_lab from the repository named in
   ``_config.yml`` (repository.url), so a fork changes that one line;
-* outputs are stripped, except in cells marked ``# NBVAL_CHECK_OUTPUT``, whose outputs nbval
-  compares (run ``sync --execute`` to refresh them in the ci profile);
+* outputs are stripped, except in cells tagged ``nbval-check-output`` (nbval's own cell tag,
+  invisible in the rendered page), whose outputs nbval compares (run ``sync --execute`` to
+  refresh them in the ci profile); an old ``# NBVAL_CHECK_OUTPUT`` comment becomes that tag;
 * execution counts (but those of checked cells) and volatile metadata are cleared.
 
 ``python tools/book.py check`` reports what ``sync`` would change (the tests call it).
@@ -19,7 +20,8 @@ import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-CHECK = "# NBVAL_CHECK_OUTPUT"
+CHECK_TAG = "nbval-check-output"
+OLD_CHECK_COMMENT = "# NBVAL_CHECK_OUTPUT"
 INSTALL_MARK = "# Install densenet_lab when it is missing"
 
 
@@ -40,6 +42,11 @@ def notebooks() -> list[Path]:
     return sorted((ROOT / "book").glob("*/*.ipynb"))
 
 
+def is_checked(cell: nbformat.NotebookNode) -> bool:
+    """Whether nbval compares this cell's output (it carries nbval's check-output tag)."""
+    return CHECK_TAG in cell.metadata.get("tags", [])
+
+
 def tidy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The committed form of a notebook (see the module docstring)."""
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -48,7 +55,11 @@ def tidy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         cell.pop("id", None)
-        if cell.cell_type == "code" and CHECK not in cell.source:
+        if cell.cell_type == "code" and OLD_CHECK_COMMENT in cell.source:
+            lines = [line for line in cell.source.splitlines() if line.strip() != OLD_CHECK_COMMENT]
+            cell.source = "\n".join(lines)
+            cell.metadata["tags"] = sorted({*cell.metadata.get("tags", []), CHECK_TAG})
+        if cell.cell_type == "code" and not is_checked(cell):
             cell.execution_count = None  # nbval treats a checked cell without a count as unrun
             cell.outputs = []
     nb.metadata = {
