@@ -86,12 +86,17 @@ def test_architecture_explorer_reproduces_the_paper_and_torchvision():
     imagenet = e.frame(network="densenet121", growth_rate=32, input_size=224)
     assert imagenet.values["parameters"] == 7_978_856
     assert imagenet.values["ResNet-18 parameters"] == 11_689_512
+    # each count names its classes: 11,173,962 (10) and 11,689,512 (1000) are both ResNet-18
+    assert imagenet.shown["parameters"] == "7,978,856 (1,000 classes)"
+    assert imagenet.shown["ResNet-18 parameters"] == "11,689,512 (1,000 classes)"
+    assert e.frame().shown["ResNet-18 parameters"] == "11,173,962 (10 classes)"
 
 
 @pytest.mark.parametrize("imagenet,size,batch", [(False, 32, 8), (True, 64, 3), (True, 32, 5)])
 def test_resnet_reference_is_the_measurement_at_any_batch(imagenet, size, batch):
-    params, flops, fixed, per_image = resnet18_reference(imagenet, size)
-    model = create_model("resnet18" if imagenet else "resnet18_cifar", num_classes=1000 if imagenet else 10)
+    classes = 1000 if imagenet else 10
+    params, flops, fixed, per_image = resnet18_reference(imagenet, size, classes)
+    model = create_model("resnet18" if imagenet else "resnet18_cifar", num_classes=classes)
     assert fixed + per_image * batch == analysis.measure_activation_memory(model, size, batch=batch)
     assert flops == analysis.measure_flops(model, size)
     assert params == analysis.count_parameters(model)

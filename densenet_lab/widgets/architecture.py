@@ -50,10 +50,11 @@ def variant_name(config: DenseNetConfig) -> str:
 
 
 @lru_cache(maxsize=16)
-def resnet18_reference(imagenet: bool, input_size: int) -> tuple[int, int, int, int]:
-    """ResNet-18 measured with ``densenet_lab.analysis``: parameters, FLOPs per image, and the
-    saved activations of a training pass as ``fixed + per_image * batch`` bytes."""
-    model = create_model("resnet18" if imagenet else "resnet18_cifar", num_classes=1000 if imagenet else 10)
+def resnet18_reference(imagenet: bool, input_size: int, num_classes: int) -> tuple[int, int, int, int]:
+    """ResNet-18 for ``num_classes`` classes measured with ``densenet_lab.analysis``: parameters,
+    FLOPs per image, and the saved activations of a training pass as ``fixed + per_image * batch``
+    bytes."""
+    model = create_model("resnet18" if imagenet else "resnet18_cifar", num_classes=num_classes)
     # two batch sizes give the line; batch norm in training needs 2 values per channel, and
     # the ImageNet ResNet ends at 1x1 pixels for small inputs
     small, large = (2, 4) if imagenet and input_size < 64 else (1, 2)
@@ -128,12 +129,14 @@ class ArchitectureExplorer(Explorer):
         naive, efficient = (sum(s.activation_bytes for s in rows) for rows in (naive_rows, lean_rows))
         flops = sum(s.flops for s in naive_rows) // batch
         chosen = efficient if memory_efficient else naive
-        frame.add("parameters", sum(s.params for s in naive_rows))
+        params, classes = sum(s.params for s in naive_rows), config.num_classes
+        # the classifier's size depends on the classes: name them beside every count
+        frame.add("parameters", params, f"{params:,} ({classes:,} classes)")
         frame.add("GFLOPs per image (forward)", flops, f"{flops / 1e9:,.3f}")
         frame.add("activations, naive", naive, _mib(naive) + ("" if memory_efficient else " (in use)"))
         frame.add("activations, memory-efficient", efficient, _mib(efficient) + (" (in use)" if memory_efficient else ""))
-        r_params, r_flops, fixed, per_image = resnet18_reference(config.stem == "imagenet", input_size)
-        frame.add("ResNet-18 parameters", r_params)
+        r_params, r_flops, fixed, per_image = resnet18_reference(config.stem == "imagenet", input_size, classes)
+        frame.add("ResNet-18 parameters", r_params, f"{r_params:,} ({classes:,} classes)")
         frame.add("ResNet-18 GFLOPs per image", r_flops, f"{r_flops / 1e9:,.3f}")
         r_memory = fixed + per_image * batch
         frame.add("ResNet-18 activations", r_memory, _mib(r_memory))
