@@ -34,7 +34,9 @@ def install_cell_source() -> str:
         f"{INSTALL_MARK} (on Colab); nothing happens where it is installed.\n"
         "import importlib.util, subprocess, sys\n"
         'if importlib.util.find_spec("densenet_lab") is None:\n'
-        f'    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "densenet-lab @ git+{repository_url()}"], check=True)'
+        f'    url = "git+{repository_url()}"\n'
+        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"densenet-lab @ {url}"],\n'
+        '                   check=True)'
     )
 
 
