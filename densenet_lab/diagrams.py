@@ -245,9 +245,9 @@ class Canvas:
         title_id = f"{self.name}-title"
         return "\n".join([
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
-            f'role="img" aria-labelledby="{title_id}">',
+            f'fill="{INK}" role="img" aria-labelledby="{title_id}">',  # the text's colour, unless set
             f'<title id="{title_id}">{escape(title)}</title>',
-            f"<style>text {{ font-family: {FONT}; fill: {INK}; }}</style>",
+            f"<style>text {{ font-family: {FONT}; }}</style>",
             "<defs>", *self.defs.values(), "</defs>",
             f'<rect width="{w}" height="{h}" fill="#ffffff"/>',  # readable on a dark page too
             *self.items,
@@ -511,12 +511,12 @@ def whole_network(lang: str = "en", model: str | DenseNetConfig = "densenet121")
             i = int(r.name.removeprefix("denseblock"))
             texts.append((y + h / 2, label(lang, "dense_block", i=i), label(lang, "block_layers", n=r.layers, k=k)))
         elif r.name.startswith("transition"):
-            h = 42
+            h = 46
             c.polygon([(x0, y), (x0 + top_w, y), (x0 + bottom_w, y + h), (x0, y + h)], ORANGE)
             i = int(r.name.removeprefix("transition"))
             texts.append((y + h / 2, label(lang, "transition", i=i), label(lang, "transition_detail")))
         else:  # the head: pool, then the linear layer
-            h = 42
+            h = 46
             c.rect(x0, y, top_w, h, GREEN, rx=0)
             texts.append((y + h / 2, label(lang, "pool"), label(lang, "pool_detail")))
             tensor(y + h, f"{r.in_channels}")
