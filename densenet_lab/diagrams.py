@@ -32,13 +32,13 @@ LABELS: dict[str, dict[str, str]] = {
         "resnet_title": "ResNet: add",
         "densenet_title": "DenseNet: concatenate",
         "identity": "identity: x is passed on",
-        "layers_f": "F",
+        "layers": "layers",
         "concat": "concat",
         "channels_c": "C channels",
         "channels_k": "k channels",
         "channels_c_plus_k": "C + k channels",
-        "mixed": "x and F(x) mixed",
-        "kept": "x kept, F(x) beside it",
+        "mixed": "x and {fx} mixed",
+        "kept": "x kept, {fx} beside it",
         # dense block
         "block_title": "A dense block: L = {L} layers, k₀ = {k0}, growth rate k = {k}",
         "block_connections": "{n} direct connections, L(L+1)/2",
@@ -77,10 +77,10 @@ LABELS: dict[str, dict[str, str]] = {
 ALT: dict[str, dict[str, str]] = {
     "en": {
         "addition_vs_concatenation": (
-            "Two diagrams. Top, ResNet: the input x with C channels goes through layers F; an identity "
-            "path carries x around them, and the two are added, so the output x + F(x) still has C "
-            "channels and x is mixed into it. Bottom, DenseNet: F makes k new channels from x, and x "
-            "is concatenated with them, so the output [x, F(x)] has C + k channels with x kept "
+            "Two diagrams. Top, ResNet: the input x with C channels goes through layers g; an identity "
+            "path carries x around them, and the two are added, so the output x + g(x) still has C "
+            "channels and x is mixed into it. Bottom, DenseNet: layers f1 make k new channels from x, "
+            "and x is concatenated with them, so the output [x, f1(x)] has C + k channels with x kept "
             "unchanged on top."
         ),
         "dense_block": (
@@ -259,7 +259,11 @@ class Canvas:
 # Figure 1: ResNet's addition against DenseNet's concatenation.
 
 def addition_vs_concatenation(lang: str = "en") -> str:
-    """Two panels: ``x + F(x)`` keeps C channels and mixes x in; ``[x, F(x)]`` has C + k and keeps x."""
+    """Two panels: ``x + g(x)`` keeps C channels and mixes x in; ``[x, f1(x)]`` has C + k and keeps x.
+
+    The letters are the book's: ``x + g(x)`` for ResNet (chapter 2), ``[x, f1(x), ...]`` for
+    DenseNet (chapter 1).
+    """
     c = Canvas("addcat")
     C, K = 64, 26  # heights in pixels of C and k channels (only the picture's proportions)
     for panel, dense in enumerate((False, True)):
@@ -267,17 +271,20 @@ def addition_vs_concatenation(lang: str = "en") -> str:
         mid = top + 128  # the main line of the panel
         c.text(20, top + 24, label(lang, "densenet_title" if dense else "resnet_title"), size=17,
                anchor="start", bold=True)
-        # the input x and the layers F
+        f = "f₁" if dense else "g"  # the layers' name; f(x) their output
+        fx = f"{f}(x)"
+        # the input x and the layers
         c.rect(40, mid - C / 2, 28, C, GREY)
         c.text(54, mid + C / 2 + 22, "x")
         c.text(54, mid + C / 2 + 42, label(lang, "channels_c"), size=15)
         c.arrow([(68, mid), (126, mid)])
         c.rect(126, mid - 24, 64, 48, ("#ffffff", BLUE[1]), rx=6)
-        c.text(158, mid + 6, label(lang, "layers_f"), size=18, bold=True)
+        c.text(158, mid + 7, f, size=20, font_style="italic")
+        c.text(158, mid + C / 2 + 22, label(lang, "layers"), size=15)
         c.arrow([(190, mid), (246, mid)])
-        fx = K if dense else C
-        c.rect(246, mid - fx / 2, 28, fx, BLUE)
-        c.text(260, mid + C / 2 + 22, "F(x)")
+        new = K if dense else C
+        c.rect(246, mid - new / 2, 28, new, BLUE)
+        c.text(260, mid + C / 2 + 22, fx)
         c.text(260, mid + C / 2 + 42, label(lang, "channels_k" if dense else "channels_c"), size=15)
         # the operation that joins them, fed by the identity path from above
         if dense:
@@ -300,16 +307,16 @@ def addition_vs_concatenation(lang: str = "en") -> str:
             c.rect(464, out_top, 28, C, GREY, rx=0)
             c.rect(464, out_top + C, 28, K, BLUE, rx=0)
             c.text(500, out_top + C / 2 + 5, "x", size=14, anchor="start")
-            c.text(500, out_top + C + K / 2 + 5, "F(x)", size=14, anchor="start")
-            formula, size_key, note = "[x, F(x)]", "channels_c_plus_k", "kept"
+            c.text(500, out_top + C + K / 2 + 5, fx, size=14, anchor="start")
+            formula, size_key, note = f"[x, {fx}]", "channels_c_plus_k", "kept"
             below = out_top + C + K
         else:
             c.rect(464, mid - C / 2, 28, C, (c.stripes(("#d0d0d0", BLUES[2])), BLUE[1]))
-            formula, size_key, note = "x + F(x)", "channels_c", "mixed"
+            formula, size_key, note = f"x + {fx}", "channels_c", "mixed"
             below = mid + C / 2
         c.text(478, below + 22, formula)
         c.text(478, below + 42, label(lang, size_key), size=15)
-        c.text(580, top + 24, label(lang, note), size=14, anchor="end", colour="#555555")
+        c.text(580, top + 24, label(lang, note, fx=fx), size=14, anchor="end", colour="#555555")
     c.element("line", x1=20.0, y1=226.0, x2=580.0, y2=226.0, stroke="#cccccc", stroke_width=1.0)
     return c.svg(600, 458, _alt(lang, "addition_vs_concatenation"))
 
