@@ -85,9 +85,9 @@ ALT: dict[str, dict[str, str]] = {
         ),
         "dense_block": (
             "A dense block with {L} layers, k0 = {k0} input channels and growth rate k = {k}. Columns "
-            "of stacked feature maps grow from left to right: layer H1 reads {reads}; each layer adds "
-            "{k} channels under the stack and every earlier feature map is carried to every later "
-            "layer, {connections} direct connections in all. The block outputs {out} channels."
+            "of stacked feature maps grow from left to right: layers H1 to H{L} read {reads} channels; "
+            "each layer adds {k} channels under the stack and every earlier feature map is carried to "
+            "every later layer, {connections} direct connections in all. The block outputs {out} channels."
         ),
         "transition_layer": (
             "A transition layer drawn as three boxes: a {c} × {s} × {s} tensor goes through batch "
@@ -379,7 +379,8 @@ def dense_block(lang: str = "en", num_layers: int = 4, in_channels: int = 24, gr
             c.text(h_left + 23, row_mid + 6, f"H{_sub(j + 1)}", size=16, bold=True)
             c.arrow([(h_left + 46, row_mid), (xs[j + 1], row_mid)], colour=BLUE[1])
     height = top + band_top[-1] + band_h[-1] + 66
-    alt = _alt(lang, "dense_block", L=L, k0=k0, k=k, reads=reads[0], connections=L * (L + 1) // 2, out=reads[-1])
+    alt = _alt(lang, "dense_block", L=L, k0=k0, k=k, reads=", ".join(map(str, reads[:-1])),
+               connections=L * (L + 1) // 2, out=reads[-1])
     return c.svg(xs[-1] + col_w + 44, height, alt)
 
 

@@ -66,7 +66,7 @@ def test_the_titles_are_the_alt_texts_with_the_package_numbers():
 
     schedule = layer_schedule(diagrams.one_block(4, 24, 12))
     assert [r.in_channels for r in schedule] == [24, 36, 48, 60]
-    alt = en["dense_block"].format(L=4, k0=24, k=12, reads=24, connections=10, out=72)
+    alt = en["dense_block"].format(L=4, k0=24, k=12, reads="24, 36, 48, 60", connections=10, out=72)
     assert ET.fromstring(dense_block()).find(f"{SVG}title").text == alt
 
     t = {s.name: s for s in stages(get_entry("densenet_bc100_k12").config)}["transition1"]
