@@ -77,6 +77,38 @@ def feature_reuse(block: DenseBlock, normalize: str | None = "row") -> Tensor:
     return heat
 
 
+def plot_feature_reuse(untrained: Tensor, trained: Tensor, title: str = "feature reuse in block 1"):
+    """Three heat maps of ``feature_reuse(..., normalize=None)`` results for one block: before
+    training, after training (one colour scale for both), and their ratio (diverging colours
+    around 1: red where training made a connection's weights larger, blue smaller).
+    Returns the matplotlib figure."""
+    import matplotlib.pyplot as plt
+
+    ratio = trained / untrained
+    L = ratio.shape[0]
+    both = torch.cat([untrained.flatten(), trained.flatten()])
+    both = both[~both.isnan()]
+    low, high = both.min().item(), both.max().item()
+    spread = max((ratio.nan_to_num(1) - 1).abs().max().item(), 1e-3)
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), constrained_layout=True)
+    panels = [(untrained, "before training", "viridis", low, high),
+              (trained, "after training", "viridis", low, high),
+              (ratio, "after / before", "RdBu_r", 1 - spread, 1 + spread)]
+    for ax, (heat, name, cmap, vmin, vmax) in zip(axes, panels):
+        image = ax.imshow(heat, cmap=cmap, vmin=vmin, vmax=vmax)
+        ax.set_title(name)
+        ax.set_xlabel("source s (0 = block input)")
+        ax.set_xticks(range(L + 1))
+        ax.set_yticks(range(L), [str(l + 1) for l in range(L)])
+        ax.grid(False)
+        if ax is axes[1]:  # one colour bar for the two maps on the same scale
+            fig.colorbar(image, ax=axes[:2], shrink=0.8, label="L1 norm per input map")
+    fig.colorbar(image, ax=axes[2], shrink=0.8, label="ratio")
+    axes[0].set_ylabel("target layer l")
+    fig.suptitle(title)
+    return fig
+
+
 def sweep_model(growth_rate: int, in_channels: int, num_classes: int, block_config: tuple[int, ...] = (3, 3)) -> DenseNet:
     """The small DenseNet-BC of the growth-rate sweep: CIFAR stem with 2k channels, bottlenecks, theta 0.5."""
     return DenseNet(growth_rate=check_int("growth_rate", growth_rate, maximum=256), block_config=block_config,
