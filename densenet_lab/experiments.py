@@ -47,20 +47,66 @@ def first_layer_grad_norm(depth: int, residual: bool, *, width: int = 64, seed: 
     return net.inp.weight.grad.norm().item()
 
 
-def feature_reuse(block: DenseBlock) -> Tensor:
-    """The paper's Figure 5 for one block: entry ``[l, s]`` is the mean absolute weight that
-    layer ``l``'s first convolution gives to the channels of source ``s`` (0: the block input,
-    s >= 1: layer s), scaled so each row's largest entry is 1. Shape ``(L, L + 1)``; entries
-    with ``s > l`` are NaN (a layer cannot read later layers)."""
+def feature_reuse(block: DenseBlock, normalize: str | None = "row") -> Tensor:
+    """The paper's Figure 5 for one block (Huang et al., 2017): how strongly each layer's
+    first convolution weighs each earlier source. Shape ``(L, L + 1)``: entry ``[l, s]`` is
+    for layer ``l + 1`` (row ``l``) reading source ``s`` (0: the block input, s >= 1: layer s);
+    entries with ``s > l`` are NaN (a layer cannot read later layers).
+
+    The measure is the paper's: the L1 norm of the weights that connect source ``s`` to the
+    layer, divided by the number of input feature maps (channels) ``s`` contributes, that
+    is ``W[:, channels of s].abs().sum() / (channels of s)``, so the block input (k0
+    channels) and each layer (k channels) are compared per channel.
+
+    Args:
+        block: a ``densenet_lab.models.DenseBlock`` (with or without bottleneck).
+        normalize: ``"row"`` divides each row by its largest entry (each layer's
+            strongest source is 1); ``None`` keeps the paper's average L1 norms, so rows
+            (and blocks, and a trained and an untrained copy) can be compared.
+    """
+    if normalize not in ("row", None):
+        raise ValueError(f"normalize must be 'row' or None, got {normalize!r}")
     L, k = block.num_layers, block.growth_rate
     heat = torch.full((L, L + 1), float("nan"))
     sizes = [block.in_channels] + [k] * L
     for l, layer in enumerate(block.values()):
         w = layer.conv1.weight.detach().abs()  # (out, in_channels of layer l, kh, kw)
         chunks = w.split(sizes[: l + 1], dim=1)
-        row = torch.stack([c.mean() for c in chunks])
-        heat[l, : l + 1] = row / row.max()
+        row = torch.stack([c.sum() / c.shape[1] for c in chunks])  # L1 norm per input map
+        heat[l, : l + 1] = row / row.max() if normalize == "row" else row
     return heat
+
+
+def plot_feature_reuse(untrained: Tensor, trained: Tensor, title: str = "feature reuse in block 1"):
+    """Three heat maps of ``feature_reuse(..., normalize=None)`` results for one block: before
+    training, after training (one colour scale for both), and their ratio (diverging colours
+    around 1: red where training made a connection's weights larger, blue smaller).
+    Returns the matplotlib figure."""
+    import matplotlib.pyplot as plt
+
+    ratio = trained / untrained
+    L = ratio.shape[0]
+    both = torch.cat([untrained.flatten(), trained.flatten()])
+    both = both[~both.isnan()]
+    low, high = both.min().item(), both.max().item()
+    spread = max((ratio.nan_to_num(1) - 1).abs().max().item(), 1e-3)
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), constrained_layout=True)
+    panels = [(untrained, "before training", "viridis", low, high),
+              (trained, "after training", "viridis", low, high),
+              (ratio, "after / before", "RdBu_r", 1 - spread, 1 + spread)]
+    for ax, (heat, name, cmap, vmin, vmax) in zip(axes, panels):
+        image = ax.imshow(heat, cmap=cmap, vmin=vmin, vmax=vmax)
+        ax.set_title(name)
+        ax.set_xlabel("source s (0 = block input)")
+        ax.set_xticks(range(L + 1))
+        ax.set_yticks(range(L), [str(l + 1) for l in range(L)])
+        ax.grid(False)
+        if ax is axes[1]:  # one colour bar for the two maps on the same scale
+            fig.colorbar(image, ax=axes[:2], shrink=0.8, label="L1 norm per input map")
+    fig.colorbar(image, ax=axes[2], shrink=0.8, label="ratio")
+    axes[0].set_ylabel("target layer l")
+    fig.suptitle(title)
+    return fig
 
 
 def sweep_model(growth_rate: int, in_channels: int, num_classes: int, block_config: tuple[int, ...] = (3, 3)) -> DenseNet:
