@@ -131,5 +131,6 @@ def growth_rate_sweep(dataset, growth_rates: Sequence[int], epochs: int, *, bloc
         point = train_point(k, dataset, sweep, seed=seed)
         sweep.points.append(point)
         if verbose:
-            print(f"k={k:2d}: {point['params']:8,d} parameters, test accuracy {point['test_acc']:.3f}, {point['seconds']:.1f} s")
+            print(f"k={k:2d}: {point['params']:8,d} parameters, {sweep.held_out} accuracy {point['test_acc']:.3f}, "
+                  f"{point['seconds']:.1f} s")
     return sweep
