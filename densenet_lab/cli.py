@@ -394,8 +394,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     results.check_out(args.out)  # before any download or training
     dataset = data.load_data(args.data, image_size=args.image_size)
     if args.limit is not None:  # a smaller training set, for a quick run
-        n = check_int("--limit", args.limit)
-        dataset.train.images, dataset.train.labels = dataset.train.images[:n], dataset.train.labels[:n]
+        dataset = data.limit(dataset, check_int("--limit", args.limit))
     sweep = growth_rate_sweep(dataset, growth_rates, epochs, seed=args.seed, command=args.command_line)
     out = sweep.save(args.out if args.out else results.results_path(f"sweep-{args.data}", sweep.environment))
     print(f"results written to {out}")

@@ -16,6 +16,9 @@ names the folder and the fix: the data set never changes silently.
 All these sets are small (CIFAR-10 is 150 MB of bytes), so they are stored once as uint8
 tensors, moved to the device once, and each batch is converted, resized, normalised and
 augmented there: no DataLoader workers, nothing to stall on Colab's two CPU cores.
+
+``limit`` keeps the first N training images (a smaller run); ``split_validation`` holds out
+part of the training images for model selection, so that the test split is used once.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ._checks import check_choice, check_int
+from ._checks import check_choice, check_fraction, check_int
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class DataInfo:
     std: tuple[float, ...]
     augment: bool = False  # random crop (4-pixel padding) and horizontal flip while training
     fallback_for: str | None = None  # the data set the digits stand in for, after a failed download
+    held_out: str = "test"  # what the Dataset's ``test`` split holds: "test", or "validation" (split_validation)
 
 
 INFO = {
@@ -209,6 +213,43 @@ def load_data(
                            augment=False, title=f"digits (standing in for {info.title})")  # a flipped 2 is no 2
         return Dataset(train, test, stand_in)
     return Dataset(train, test, info)
+
+
+def limit(dataset: Dataset, n_train: int | None) -> Dataset:
+    """``dataset`` with only its first ``n_train`` training images (all of them when ``None``
+    or when it has fewer); the test split is kept whole. The data set is not changed."""
+    if n_train is None:
+        return dataset
+    n = check_int("n_train", n_train)
+    return Dataset(Split(dataset.train.images[:n], dataset.train.labels[:n]), dataset.test, dataset.info)
+
+
+def split_validation(dataset: Dataset, fraction: float = 0.1, *, seed: int = 0) -> Dataset:
+    """Hold out a ``fraction`` of the training images as a validation split, for model selection.
+
+    Returns a ``Dataset`` whose ``train`` is the other training images and whose ``test`` is
+    the validation split (``info.held_out == "validation"``). ``train.fit`` evaluates the
+    ``test`` split of what it is given after every epoch, so on this data set its history's
+    ``test_*`` columns are validation figures: choose the epoch, the growth rate or the
+    learning rate on them, then evaluate the chosen model once on the real ``dataset.test``.
+
+    ``round(fraction * N)`` of the N training images are held out, chosen by a random
+    permutation seeded with ``seed``: the same seed gives the same split every time. The
+    two splits are disjoint and keep the original order of the images.
+    """
+    fraction = check_fraction("fraction", fraction, include_zero=False, include_one=False)
+    seed = check_int("seed", seed, minimum=0)
+    n = len(dataset.train)
+    n_val = round(fraction * n)
+    if not 1 <= n_val < n:
+        raise ValueError(f"fraction {fraction} of {n} training images leaves "
+                         f"{'no validation image' if n_val < 1 else 'no training image'}: "
+                         f"choose a fraction between 1/{n} and 1 - 1/{n}")
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).to(dataset.train.labels.device)
+    val, rest = order[:n_val].sort().values, order[n_val:].sort().values
+    images, labels = dataset.train.images, dataset.train.labels
+    return Dataset(Split(images[rest], labels[rest]), Split(images[val], labels[val]),
+                   replace(dataset.info, held_out="validation"))
 
 
 def prepare(images: Tensor, info: DataInfo, *, train: bool, generator: torch.Generator | None = None) -> Tensor:

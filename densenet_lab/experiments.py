@@ -122,6 +122,8 @@ class Sweep:
     Every run uses the quick recipe (SGD, momentum 0.9, cosine schedule) with ``batch_size``
     and ``lr``; ``points`` are dicts with ``growth_rate``, ``params``, ``test_acc``,
     ``seconds``; ``environment`` holds the device, versions, date and the call that made them.
+    ``held_out`` says what ``test_acc`` was measured on: ``"test"``, or ``"validation"`` for a
+    sweep run on ``data.split_validation(...)`` to choose a growth rate.
     """
 
     data: str
@@ -131,6 +133,7 @@ class Sweep:
     lr: float = 0.1
     points: list[dict[str, Any]] = field(default_factory=list)
     environment: dict[str, Any] = field(default_factory=dict)
+    held_out: str = "test"
 
     def save(self, path: str | Path) -> Path:
         """Write the sweep as JSON to ``path``, never over an existing file: a taken name gets
@@ -169,10 +172,11 @@ def growth_rate_sweep(dataset, growth_rates: Sequence[int], epochs: int, *, bloc
     call = command or (f"growth_rate_sweep({dataset.info.name!r}, {list(growth_rates)}, epochs={epochs}, "
                        f"block_config={block_config}, seed={seed})")
     sweep = Sweep(dataset.info.title, check_int("epochs", epochs, maximum=100_000), tuple(block_config),
-                  environment=environment(pick_device(), call))
+                  environment=environment(pick_device(), call), held_out=dataset.info.held_out)
     for k in growth_rates:
         point = train_point(k, dataset, sweep, seed=seed)
         sweep.points.append(point)
         if verbose:
-            print(f"k={k:2d}: {point['params']:8,d} parameters, test accuracy {point['test_acc']:.3f}, {point['seconds']:.1f} s")
+            print(f"k={k:2d}: {point['params']:8,d} parameters, {sweep.held_out} accuracy {point['test_acc']:.3f}, "
+                  f"{point['seconds']:.1f} s")
     return sweep

@@ -8,6 +8,7 @@ in the background and adds its point (the button is off while a run goes; Stop e
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Any
 
 from ..experiments import Sweep, train_point
@@ -38,8 +39,12 @@ class AccuracyExplorer(Explorer):
         if not isinstance(sweep, Sweep):
             raise ValueError(f"sweep must be a densenet_lab.experiments.Sweep, got {type(sweep).__name__}")
         self.sweep, self.dataset = sweep, dataset
+        self.labels = {**METRICS, "test_acc": f"{sweep.held_out} accuracy"}  # a sweep may select on validation
+        self.controls = tuple(replace(c, names=tuple(self.labels.values())) if c.name == "metric" else c
+                              for c in self.controls)
         env = sweep.environment
-        self.note = (f"{sweep.data}, {sweep.epochs} epochs per run (batch {sweep.batch_size}, lr {sweep.lr}), "
+        split = ", accuracy on a validation split of the training images" if sweep.held_out == "validation" else ""
+        self.note = (f"{sweep.data}{split}, {sweep.epochs} epochs per run (batch {sweep.batch_size}, lr {sweep.lr}), "
                      f"blocks {sweep.block_config}; "
                      f"{env.get('device', 'unknown device')}, torch {env.get('torch', '?')}, {env.get('date', '?')[:10]}")
 
@@ -51,8 +56,8 @@ class AccuracyExplorer(Explorer):
         if added:
             traces.append(Trace("trained here", [p["growth_rate"] for p in added], [p[metric] for p in added],
                                 kind="markers", color="#d62728"))
-        frame = Frame([Figure(traces, title=f"{METRICS[metric]} against growth rate k", xlabel="growth rate k",
-                              ylabel=METRICS[metric])])
+        label = self.labels[metric]
+        frame = Frame([Figure(traces, title=f"{label} against growth rate k", xlabel="growth rate k", ylabel=label)])
         for p in points:
             frame.add(f"k={p['growth_rate']}" + (" (trained here)" if p.get("added") else ""), p[metric],
                       f"acc {p['test_acc']:.3f}, {p['seconds']:.1f} s, {p['params']:,} params")
