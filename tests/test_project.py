@@ -73,7 +73,10 @@ def test_notebooks_are_tidy_and_install_from_the_configured_repository():
         assert f"git+{url}" in "".join(code[0]["source"]), path
         assert "setup()" in "".join(code[1]["source"]), path
         for cell in code:
-            assert "NBVAL" not in "".join(cell["source"]), f"{path.name}: use nbval's cell tags, not comments"
+            source = "".join(cell["source"])
+            assert "NBVAL" not in source, f"{path.name}: use nbval's cell tags, not comments"
+            long = [line for line in source.splitlines() if len(line) > 100]
+            assert not long, f"{path.name}: code lines over 100 characters scroll sideways: {long[0]!r}"
 
 
 def test_github_workflow_is_valid():
