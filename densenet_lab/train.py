@@ -770,11 +770,39 @@ def _check_finite(loss_sum: torch.Tensor, epoch: int, step: int, out: Path | Non
 
 
 def _progress(total: int, desc: str, enabled: bool):
+    """A tqdm bar for one epoch: a widget in a notebook, text in a terminal; None when off."""
     if not enabled:
         return None
     from tqdm.auto import tqdm
+    from tqdm.notebook import tqdm_notebook
 
+    if issubclass(tqdm, tqdm_notebook):  # tqdm.auto chose the widget: we are in a notebook
+        return _notebook_bar(tqdm_notebook, total, desc)
     return tqdm(total=total, desc=desc, leave=False)
+
+
+def _notebook_bar(base: type, total: int, desc: str):
+    """A notebook bar whose saved output ends as the finished bar's text.
+
+    A widget's saved output keeps the text of its *first* state ("0%"), and that text is what
+    a static page (the built book) shows. This bar is displayed with a display id and, when
+    closed, replaced by its final line, so the notebook and the page show the finished bar.
+    """
+    from IPython.display import Pretty, display
+
+    class NotebookBar(base):
+        def __init__(self) -> None:
+            super().__init__(total=total, desc=desc, display=False)
+            self.handle = display(self.container, display_id=True)
+
+        def close(self) -> None:
+            if self.disable:
+                return
+            final = self.format_meter(**self.format_dict)
+            super().close()
+            self.handle.update(Pretty(final))
+
+    return NotebookBar()
 
 
 class _LivePlot:

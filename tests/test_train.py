@@ -246,3 +246,28 @@ def test_bf16_autocast_and_channels_last_train(digits8):
     assert history.last["train_loss"] < history.epochs[0]["train_loss"]
     with pytest.raises(ValueError, match=r"amp must be one of 'bf16', 'fp16', got 'fp8'"):
         train.amp_dtype("fp8", torch.device("cpu"))
+
+
+@pytest.mark.slow
+def test_a_notebook_keeps_each_progress_bar_as_its_finished_line():
+    """A static page shows a widget's saved text: it must be the finished bar, not "0%"."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    source = (
+        "from densenet_lab import create_model\n"
+        "from densenet_lab.data import limit, load_data\n"
+        "from densenet_lab.train import fit\n"
+        "data = limit(load_data('digits', image_size=8), 64)\n"
+        "model = create_model('densenet_bc40_k12', num_classes=10, in_channels=1)\n"
+        "fit(model, data, 'quick', epochs=2, batch_size=32, progress=True);"
+    )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    shown = [o.get("data", {}) for o in nb.cells[0].outputs if o.output_type == "display_data"]
+    bars = [d["text/plain"] for d in shown]
+    assert len(bars) == 2, nb.cells[0].outputs
+    for epoch, bar in enumerate(bars, start=1):
+        assert bar.startswith(f"epoch {epoch}/2: 100%") and "2/2" in bar, bar
+    assert not any("application/vnd.jupyter.widget-view+json" in d for d in shown)
