@@ -118,6 +118,7 @@ def built_book(tmp_path_factory):
 def test_book_builds_without_warnings(built_book):
     html = built_book
     assert "Densely connected convolutional networks" in (html / "book" / "index.html").read_text()
+    assert "pre-wrap" in (html / "_static" / "book.css").read_text()
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     repo = config["repository"]["url"].removeprefix("https://github.com/")
     for page in sorted((ROOT / "book" / "en").glob("*.ipynb")):
@@ -126,6 +127,7 @@ def test_book_builds_without_warnings(built_book):
         assert "Traceback" not in text and "ipythontb" not in text, f"{built.name} shows an error output"
         assert "<img" in text or page.stem == "00_preface", f"{built.name}: no figure"
         assert text.count("const THEBE_JS_URL") == 1, f"{built.name}: thebe's configuration script twice"
+        assert "_static/book.css" in text, f"{built.name}: the book's styles (long lines wrap) are not linked"
         assert 'src="../../_static/plotly.min.js' in text or 'class="dlab-explorer"' not in text, built.name
         links = set(re.findall(r'https://colab\.research\.google\.com/github/[^"]+', text))
         assert links, f"{built.name} has no Colab link"

@@ -6,6 +6,8 @@
 * sphinx-thebe registers its inline configuration script twice under Jupyter Book; the
   second copy fails in the browser ("Identifier 'THEBE_JS_URL' has already been
   declared"). Exact duplicate scripts are dropped from each page.
+* ``tools/static/book.css``, the book's own styles (long code and output lines wrap), is
+  copied into ``_static/`` and linked from every page.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 MARKER = 'class="dlab-explorer"'
 PLOTLY = "plotly.min.js"
+CSS = Path(__file__).parent / "static" / "book.css"
 
 
 def _plotly_js() -> Path:
@@ -43,10 +46,12 @@ def _copy(app, exception) -> None:
         static = Path(app.outdir) / "_static"
         static.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(_plotly_js(), static / PLOTLY)
+        shutil.copyfile(CSS, static / CSS.name)
 
 
 def setup(app):
     _plotly_js()  # fail early, with an ImportError naming plotly, if the book extra is missing
+    app.add_css_file(CSS.name)
     app.connect("html-page-context", _page, priority=900)  # after the other extensions add theirs
     app.connect("build-finished", _copy)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
