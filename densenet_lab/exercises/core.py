@@ -1,0 +1,123 @@
+"""What every exercise check shares: how it passes, how it fails, and how it runs an answer.
+
+A check *runs* the student's answer: it calls their function on several inputs, or builds
+their module, feeds it a batch and compares it with a reference built from the same weights.
+So an answer cannot pass by printing the right number. A check that passes prints
+``Correct: ...`` and returns its points; one that fails raises ``ExerciseError`` (an
+``AssertionError``, which is what nbgrader and ``densenet-lab assignments grade`` count as
+a failed grade cell) whose message says what was expected, what came out, and a hint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, NoReturn
+
+import torch
+from torch import nn
+
+
+class ExerciseError(AssertionError):
+    """A wrong answer: the message holds what was expected, what came out, and a hint."""
+
+
+class NotAnswered(ExerciseError):
+    """The answer is still the placeholder of a student notebook."""
+
+
+def correct(message: str, points: float = 1) -> float:
+    """Print ``Correct: message`` and return the points earned."""
+    print(f"Correct: {message}")
+    return points
+
+
+def fail(expected: str, got: str, hint: str) -> NoReturn:
+    """Raise ``ExerciseError`` saying what was expected, what came out, and a hint."""
+    raise ExerciseError(f"\nExpected: {expected}\nGot:      {got}\nHint:     {hint}")
+
+
+def require_answer(answer: Any, what: str) -> None:
+    """Refuse a missing answer (``None`` or ``...``) with a message saying what to write."""
+    if answer is None or answer is Ellipsis:
+        raise NotAnswered(f"\nNo answer yet: write {what} in the cell above, run it, then run this check.")
+
+
+def call(function: Callable[..., Any], *args: Any, what: str) -> Any:
+    """Call the student's ``function(*args)``; an exception becomes a failed check naming it."""
+    if not callable(function):
+        fail(f"{what}, a function", f"{type(function).__name__} {function!r}", "define it with def, then pass its name")
+    try:
+        return function(*args)
+    except ExerciseError:
+        raise
+    except Exception as err:  # the student's code raised: say so, as a failed check
+        fail(f"{what}{tuple(args)} to return a value", f"{type(err).__name__}: {err}",
+             "run your function on these arguments in a cell of its own and read the error")
+
+
+def check_function(function: Callable[..., Any], reference: Callable[..., Any],
+                   cases: Iterable[tuple[Any, ...]], *, what: str, hint: str) -> int:
+    """Compare ``function`` with ``reference`` on every argument tuple in ``cases``.
+
+    Returns the number of cases; fails on the first case that differs.
+    """
+    n = 0
+    for args in cases:
+        got, expected = call(function, *args, what=what), reference(*args)
+        if got != expected:
+            fail(f"{what}{tuple(args)} = {expected!r}", repr(got), hint)
+        n += 1
+    return n
+
+
+def count_parameters(module: nn.Module) -> int:
+    """Trainable and frozen parameters of ``module``, buffers excluded."""
+    return sum(p.numel() for p in module.parameters())
+
+
+def run_module(module: Any, x: torch.Tensor, *, what: str) -> torch.Tensor:
+    """``module(x)`` in eval mode without gradients; an error becomes a failed check."""
+    if not isinstance(module, nn.Module):
+        fail(f"{what}, a torch.nn.Module", f"{type(module).__name__}", "build it from nn layers (nn.Sequential or a class)")
+    module.eval()
+    try:
+        with torch.no_grad():
+            return module(x)
+    except Exception as err:
+        fail(f"{what} to accept a batch of shape {tuple(x.shape)}", f"{type(err).__name__}: {err}",
+             "print the shape after each layer to see where it breaks")
+
+
+def copy_weights(source: nn.Module, target: nn.Module, *, what: str) -> None:
+    """Copy ``source``'s parameters and buffers into ``target`` in registration order.
+
+    The two may name their layers differently; they must hold the same tensors, in the same
+    order and shapes (as a network built layer by layer in the paper's order does).
+    """
+    src = [*source.parameters(), *source.buffers()]
+    dst = [*target.parameters(), *target.buffers()]
+    shapes = [tuple(t.shape) for t in src], [tuple(t.shape) for t in dst]
+    if shapes[0] != shapes[1]:
+        first = next((i for i, (a, b) in enumerate(zip(*shapes)) if a != b), min(map(len, shapes)))
+        fail(f"{what} with {len(dst)} tensors (parameters and buffers), tensor {first} of shape "
+             f"{shapes[1][first] if first < len(dst) else 'none'}",
+             f"{len(src)} tensors, tensor {first} of shape {shapes[0][first] if first < len(src) else 'none'}",
+             "build the layers in the paper's order, with the channel counts it gives")
+    with torch.no_grad():
+        for s, d in zip(src, dst):
+            d.copy_(s)
+
+
+def same_function(student: nn.Module, reference: nn.Module, x: torch.Tensor, *, what: str,
+                  hint: str, atol: float = 1e-5) -> None:
+    """Fail unless ``student`` and ``reference`` (given ``student``'s weights) agree on ``x``.
+
+    ``reference`` is changed: it receives the student's weights.
+    """
+    copy_weights(student, reference, what=what)
+    got, expected = run_module(student, x, what=what), run_module(reference, x, what="the reference")
+    if got.shape != expected.shape:
+        fail(f"output of shape {tuple(expected.shape)}", f"shape {tuple(got.shape)}", hint)
+    if not torch.allclose(got, expected, atol=atol, rtol=1e-4):
+        gap = (got - expected).abs().max().item()
+        fail("the reference's output for the same weights", f"outputs that differ by up to {gap:.3g}", hint)
