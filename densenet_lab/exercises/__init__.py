@@ -10,8 +10,12 @@ and grades the notebooks; nbgrader itself works on them too.
 """
 
 from .core import ExerciseError, NotAnswered, correct, fail
-from .ch3 import check_block_channels, check_connections, check_parameters
-from .ch4 import check_model_output
+from .ch3 import (check_block_channels, check_connections, check_dense_block,
+                  check_plain_block_parameters)
+from .ch4 import (check_any_size_head, check_imagenet_densenet, check_textbook_network,
+                  check_transition, check_transition_channels)
 
 __all__ = ["ExerciseError", "NotAnswered", "correct", "fail", "check_block_channels",
-           "check_connections", "check_parameters", "check_model_output"]
+           "check_connections", "check_dense_block", "check_plain_block_parameters",
+           "check_any_size_head", "check_imagenet_densenet", "check_textbook_network",
+           "check_transition", "check_transition_channels"]
