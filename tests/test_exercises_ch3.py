@@ -107,3 +107,39 @@ def test_lazy_dense_block_is_told_to_give_its_channels():
                                for _ in range(num_convs)))
     with pytest.raises(ExerciseError, match="lazy"):
         check_dense_block(lazy)
+
+
+def exercise_cells(chapter):
+    """The cells of a chapter's notebook that carry nbgrader metadata."""
+    import nbformat
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "book" / "en" / f"{chapter}.ipynb"
+    cells = nbformat.read(path, as_version=4).cells
+    return cells, [c for c in cells if "nbgrader" in c.metadata]
+
+
+@pytest.mark.parametrize("chapter, prefix, exercises", [("03_dense_blocks", "ch3-", 5),
+                                                        ("04_whole_network", "ch4-", 7)])
+def test_exercises_follow_nbgraders_format(chapter, prefix, exercises):
+    cells, graded = exercise_cells(chapter)
+    ids = [c.metadata["nbgrader"]["grade_id"] for c in graded]
+    assert len(ids) == len(set(ids)) and all(i.startswith(prefix) for i in ids)
+    for cell in cells:  # a solution region only where nbgrader looks for one
+        meta = cell.metadata.get("nbgrader", {})
+        assert ("### BEGIN SOLUTION" in cell.source) <= bool(meta.get("solution")), cell.source
+        assert ("### BEGIN HIDDEN TESTS" in cell.source) <= bool(meta.get("grade")), cell.source
+    answers = [c for c in graded if c.metadata["nbgrader"]["solution"]]
+    assert len(answers) == exercises
+    for cell in answers:
+        if cell.cell_type == "code":
+            assert "hide-input" in cell.metadata["tags"] and "### END SOLUTION" in cell.source
+        else:
+            assert cell.source.startswith("```{admonition} Solution\n:class: dropdown")
+            assert 1 <= cell.metadata["nbgrader"]["points"] <= 3
+    for cell in graded:
+        meta = cell.metadata["nbgrader"]
+        if meta["grade"] and cell.cell_type == "code":
+            assert meta["locked"] and 1 <= meta["points"] <= 3
+            assert "from densenet_lab.exercises import check_" in cell.source
+            call = cell.source.split("### BEGIN HIDDEN TESTS")[0].rstrip()
+            assert call.endswith(";")
