@@ -12,6 +12,14 @@ and grades the notebooks; nbgrader itself works on them too.
 from .core import ExerciseError, NotAnswered, correct, fail
 from .ch3 import check_block_channels, check_connections, check_parameters
 from .ch4 import check_model_output
+from .ch5 import (check_best_epoch, check_best_growth_rate, check_dense_mlp,
+                  check_diabetes_training, check_train_step)
+from .ch6 import check_largest_batch, check_saved_channels
+from .ch7 import check_images_per_process, check_scaled_lr
 
 __all__ = ["ExerciseError", "NotAnswered", "correct", "fail", "check_block_channels",
            "check_connections", "check_parameters", "check_model_output"]
+__all__ += ["check_best_epoch", "check_best_growth_rate", "check_dense_mlp",
+            "check_diabetes_training", "check_train_step"]
+__all__ += ["check_largest_batch", "check_saved_channels"]
+__all__ += ["check_images_per_process", "check_scaled_lr"]
