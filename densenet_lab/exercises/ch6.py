@@ -82,14 +82,14 @@ def check_saved_channels(saved_channels: Callable[..., Any], points: float = 2) 
         got = call(saved_channels, layers, k0, k, lean, what="saved_channels")
         if got == expected:
             continue
-        if got == _saved_channels(layers, k0, k, not lean):
-            hint = "the two modes differ: use memory_efficient"
-        elif not lean and got == layers * k0 + k * layers * (layers + 1) // 2:
+        if not lean and got == layers * k0 + k * layers * (layers + 1) // 2:
             hint = "layer l (from 1) reads k0 + (l - 1) k channels: the first reads only the input"
         elif not lean and got == layers * (k0 + layers * k):
             hint = "not every layer reads k0 + L k channels: layer l reads k0 + (l - 1) k"
         elif lean and got == layers * k:
             hint = "the block's features include its input: k0 channels, then k per layer"
+        elif got == _saved_channels(layers, k0, k, not lean):
+            hint = "the two modes differ: use memory_efficient"
         else:
             hint = ("naive: add up the layers' input widths k0 + (l - 1) k for l = 1..L; "
                     "memory-efficient: the features x_0, ..., x_L once")

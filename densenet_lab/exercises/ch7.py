@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -60,11 +61,10 @@ def check_scaled_lr(scaled_lr: Callable[..., Any], points: float = 1) -> float:
     for base_lr, base_batch, batch, world in cases:
         expected = _scaled_lr(base_lr, base_batch, batch, world)
         got = call(scaled_lr, base_lr, base_batch, batch, world, what="scaled_lr")
-        try:
-            if math.isclose(float(got), expected, rel_tol=1e-9):
-                continue
-        except (TypeError, ValueError):
-            fail("a learning rate (a float)", type(got).__name__, "return a number")
+        if not isinstance(got, numbers.Real) or isinstance(got, bool):
+            fail("a learning rate (a float)", f"{type(got).__name__} {got!r}", "return a number")
+        if math.isclose(float(got), expected, rel_tol=1e-9):
+            continue
         if math.isclose(float(got), base_lr * world, rel_tol=1e-9):
             hint = ("scale by the global batch over the base batch, not by the number of "
                     "processes: the per-process batch may differ from the base batch")
