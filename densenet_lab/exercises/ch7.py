@@ -73,6 +73,7 @@ def check_scaled_lr(scaled_lr: Callable[..., Any], points: float = 1) -> float:
         elif math.isclose(float(got), base_lr * math.sqrt(batch * world / base_batch), rel_tol=1e-9):
             hint = "the linear scaling rule multiplies by the ratio itself, not its square root"
         else:
-            hint = "lr = base_lr * (batch_per_process * world_size) / base_batch"
+            hint = ("the linear scaling rule: lr = base_lr * (batch_per_process * world_size) "
+                    "/ base_batch")
         fail(f"scaled_lr{(base_lr, base_batch, batch, world)} = {expected:g}", repr(got), hint)
     return correct(f"the linear scaling rule on {len(cases)} settings.", points)
