@@ -58,7 +58,8 @@ def check_largest_batch(largest_batch: Callable[..., Any], points: float = 2) ->
             hint = ("the largest batch b with estimate_activation_memory(model, 224, b, "
                     "memory_efficient=...) <= budget_gib * 2**30; 0 when one image does not fit")
         fail(f"largest_batch{(name, budget, lean)} = {expected}", repr(got), hint)
-    return correct(f"the largest batch for {len(cases)} models and budgets.", points)
+    return correct(f"the largest batch in {len(cases)} cases: two models, several budgets, "
+                   "both modes.", points)
 
 
 def _saved_channels(num_layers: int, in_channels: int, growth_rate: int, memory_efficient: bool) -> int:
