@@ -208,6 +208,7 @@ def no_squeeze(model, x, y):
             optimizer.step()
 
 
+@pytest.mark.filterwarnings("ignore:Using a target size")
 @pytest.mark.parametrize("wrong, word", [(no_squeeze, "squeeze"), (lambda m, x, y: m, "weights to change"),
                                          (lambda m, x, y: nn.Linear(10, 3), "shape")])
 def test_diabetes_training_rejects_the_common_mistakes(wrong, word):
