@@ -14,8 +14,17 @@ from .ch3 import (check_block_channels, check_connections, check_dense_block,
                   check_plain_block_parameters)
 from .ch4 import (check_any_size_head, check_imagenet_densenet, check_textbook_network,
                   check_transition, check_transition_channels)
+from .ch5 import (check_best_epoch, check_best_growth_rate, check_dense_mlp,
+                  check_diabetes_training, check_train_step)
+from .ch6 import check_largest_batch, check_saved_channels
+from .ch7 import check_images_per_process, check_scaled_lr
 
-__all__ = ["ExerciseError", "NotAnswered", "correct", "fail", "check_block_channels",
-           "check_connections", "check_dense_block", "check_plain_block_parameters",
+__all__ = ["ExerciseError", "NotAnswered", "correct", "fail",
+           "check_block_channels", "check_connections", "check_dense_block",
+           "check_plain_block_parameters",
            "check_any_size_head", "check_imagenet_densenet", "check_textbook_network",
-           "check_transition", "check_transition_channels"]
+           "check_transition", "check_transition_channels",
+           "check_best_epoch", "check_best_growth_rate", "check_dense_mlp",
+           "check_diabetes_training", "check_train_step",
+           "check_largest_batch", "check_saved_channels",
+           "check_images_per_process", "check_scaled_lr"]
