@@ -10,8 +10,16 @@ and grades the notebooks; nbgrader itself works on them too.
 """
 
 from .core import ExerciseError, NotAnswered, correct, fail
+from .ch0 import check_classifier_share, check_largest_under, check_parameter_counts
+from .ch1 import check_dense_mlp, check_readout_matrix, check_terms_needed
+from .ch2 import (check_first_depth_below, check_plain_tanh, check_projection_block,
+                  check_small_residual)
 from .ch3 import check_block_channels, check_connections, check_parameters
 from .ch4 import check_model_output
 
 __all__ = ["ExerciseError", "NotAnswered", "correct", "fail", "check_block_channels",
-           "check_connections", "check_parameters", "check_model_output"]
+           "check_connections", "check_parameters", "check_model_output",
+           "check_parameter_counts", "check_largest_under", "check_classifier_share",
+           "check_terms_needed", "check_readout_matrix", "check_dense_mlp",
+           "check_first_depth_below", "check_projection_block", "check_plain_tanh",
+           "check_small_residual"]
