@@ -63,6 +63,13 @@ def check_parameter_counts(parameter_counts: Callable[[], dict[str, int]]) -> fl
                    f"{max(expected.values()):,} parameters.", points=1)
 
 
+class _Counts(dict):
+    """A dict of parameter counts that a message shows as ``counts``, not in full."""
+
+    def __repr__(self) -> str:
+        return "counts"
+
+
 def check_largest_under(largest_under: Callable[[float, dict[str, int]], Any]) -> float:
     """``largest_under(budget, counts)``: the model with the most parameters within budget."""
     require_answer(largest_under, "the function largest_under(budget, counts)")
@@ -75,7 +82,7 @@ def check_largest_under(largest_under: Callable[[float, dict[str, int]], Any]) -
     for budget, table in cases:
         expected = reference_largest_under(budget, table)
         try:
-            got = call(largest_under, budget, dict(table), what="largest_under")
+            got = call(largest_under, budget, _Counts(table), what="largest_under")
         except ExerciseError as err:
             if expected is not None:
                 raise
