@@ -1,7 +1,9 @@
 """The preface's checks: the reference answers pass, common wrong answers fail with a hint."""
 
 import math
+from pathlib import Path
 
+import nbformat
 import pytest
 from torch import nn
 
@@ -91,3 +93,37 @@ def test_classifier_share_rejects_percentages_and_a_forgotten_bias():
     with pytest.raises(ExerciseError, match="ValueError"):  # the student's code raises
         check_classifier_share(lambda name: create_model(name + "x"))
     assert math.isclose(reference_classifier_share("densenet121"), 1_025_000 / 7_978_856)
+
+
+BOOK = Path(__file__).resolve().parents[1] / "book" / "en"
+
+
+def assert_exercise_format(chapter: str, prefix: str) -> None:
+    """A chapter's exercises in nbgrader's format: each code answer (a solution cell, collapsed
+    in the book) is followed by its read-only grade cell, each conceptual answer is a markdown
+    solution cell holding a Solution dropdown; ids are unique and prefixed, points 1 to 3."""
+    cells = nbformat.read(BOOK / f"{chapter}.ipynb", as_version=4).cells
+    graded = [(i, c) for i, c in enumerate(cells) if "nbgrader" in c.metadata]
+    ids = [c.metadata.nbgrader.grade_id for _, c in graded]
+    assert len(ids) == len(set(ids)) and all(i.startswith(prefix) for i in ids), ids
+    exercises = 0
+    for i, cell in graded:
+        meta = cell.metadata.nbgrader
+        if cell.cell_type == "code" and meta.solution:
+            assert "### BEGIN SOLUTION" in cell.source and "hide-input" in cell.metadata.tags
+            check = cells[i + 1].metadata.nbgrader
+            assert check.grade and check.locked and not check.solution and 1 <= check.points <= 3
+            assert "### BEGIN SOLUTION" not in cells[i + 1].source
+            exercises += 1
+        elif cell.cell_type == "markdown":
+            assert meta.solution and meta.grade and 1 <= meta.points <= 3
+            assert cell.source.startswith("```{admonition} Solution\n:class: dropdown")
+            exercises += 1
+    assert exercises >= 3
+    for cell in cells:  # a solution region only in a solution cell (nbgrader refuses others)
+        if "BEGIN SOLUTION" in cell.source:
+            assert cell.metadata.get("nbgrader", {}).get("solution"), cell.source[:80]
+
+
+def test_the_preface_exercises_are_in_nbgrader_format():
+    assert_exercise_format("00_preface", "ch0-")

@@ -10,6 +10,8 @@ from densenet_lab.exercises import (ExerciseError, NotAnswered, check_dense_mlp,
                                     check_readout_matrix, check_terms_needed)
 from densenet_lab.exercises.ch1 import TERMS_CASES, ReferenceDenseMLP, reference_terms_needed
 
+from .test_exercises_ch0 import assert_exercise_format
+
 
 def terms_needed(x, tol):
     n, total = 0, 0.0
@@ -129,3 +131,7 @@ def test_dense_mlp_passes_and_equals_the_chapters_step():
 def test_dense_mlp_rejects_common_mistakes(wrong, word):
     with pytest.raises(ExerciseError, match=word):
         check_dense_mlp(wrong)
+
+
+def test_the_chapters_exercises_are_in_nbgrader_format():
+    assert_exercise_format("01_taylor_to_dense", "ch1-")

@@ -11,6 +11,7 @@ from densenet_lab.exercises.ch2 import (grad_at_first_layer, plain, plain_tanh,
                                         reference_first_depth_below, residual, small_residual)
 
 from .test_book_code import taught
+from .test_exercises_ch0 import assert_exercise_format
 
 
 def first_depth_below(fraction, max_depth=48):
@@ -131,3 +132,7 @@ def test_small_residual():
         check_small_residual(too_small, False)
     with pytest.raises(ExerciseError, match="start from residual"):  # the plain block instead
         check_small_residual(lambda w: nn.Sequential(nn.Linear(w, w), nn.ReLU()), False)
+
+
+def test_the_chapters_exercises_are_in_nbgrader_format():
+    assert_exercise_format("02_resnet", "ch2-")
