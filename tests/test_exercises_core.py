@@ -50,3 +50,20 @@ def test_same_function_compares_outputs_for_the_same_weights():
 def test_correct_prints_and_returns_the_points(capsys):
     assert core.correct("fine", points=2) == 2
     assert capsys.readouterr().out == "Correct: fine\n"
+
+
+def test_every_chapter_check_is_exported_once_under_its_own_name():
+    """Two chapters' checks with one name would make one chapter's grade cell run the other's."""
+    import importlib
+    import pkgutil
+
+    import densenet_lab.exercises as package
+
+    assert len(package.__all__) == len(set(package.__all__))
+    for info in pkgutil.iter_modules(package.__path__):
+        if not info.name.startswith("ch"):
+            continue
+        module = importlib.import_module(f"densenet_lab.exercises.{info.name}")
+        for name in dir(module):
+            if name.startswith("check_") and getattr(module, name).__module__ == module.__name__:
+                assert getattr(package, name) is getattr(module, name), f"{info.name}.{name}"

@@ -1,0 +1,206 @@
+"""Checks for chapter 2's exercises (see ``densenet_lab.exercises.core`` for the contract).
+
+The gradient measurements repeat the chapter's: a stack ``Flatten, Linear(64, 64), blocks,
+Linear(64, 10)`` made after ``torch.manual_seed(seed)``, 128 random inputs and labels, the
+norm of the loss gradient at the first layer's weights. With the same seed they give the
+chapter's ``grad_at_first_layer`` exactly (the layers are made in the same order).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..models import BasicBlock
+from .core import call, correct, fail, require_answer, same_function
+
+
+class _Residual(nn.Module):
+    """x -> x + branch(x), as the chapter's ``Residual``."""
+
+    def __init__(self, branch: nn.Module):
+        super().__init__()
+        self.branch = branch
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.branch(x)
+
+
+def plain(width: int) -> nn.Module:
+    """The chapter's plain block, x <- relu(W x)."""
+    return nn.Sequential(nn.Linear(width, width), nn.ReLU())
+
+
+def residual(width: int) -> nn.Module:
+    """The chapter's residual block, x <- x + relu(W x)."""
+    return _Residual(plain(width))
+
+
+def plain_tanh(width: int) -> nn.Module:
+    """The plain block with tanh, x <- tanh(W x)."""
+    return nn.Sequential(nn.Linear(width, width), nn.Tanh())
+
+
+def small_residual(width: int) -> nn.Module:
+    """The residual block with its branch's weight multiplied by 0.1 at initialisation."""
+    block = residual(width)
+    with torch.no_grad():
+        block.branch[0].weight.mul_(0.1)
+    return block
+
+
+def grad_at_first_layer(block: Callable[[int], nn.Module], depth: int, seed: int = 0) -> float:
+    """The chapter's measurement: gradient norm at the first layer of a fresh stack."""
+    torch.manual_seed(seed)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(64, 64), *(block(64) for _ in range(depth)),
+                        nn.Linear(64, 10))
+    x, y = torch.randn(128, 64), torch.randint(0, 10, (128,))
+    F.cross_entropy(net(x), y).backward()
+    return net[1].weight.grad.norm().item()
+
+
+@lru_cache(maxsize=None)
+def _ratio(depth: int) -> float:
+    """The plain stack's first-layer gradient over the residual stack's, at ``depth``."""
+    return grad_at_first_layer(plain, depth) / grad_at_first_layer(residual, depth)
+
+
+def reference_first_depth_below(fraction: float, max_depth: int = 48) -> int | None:
+    """The smallest depth (1 to max_depth) at which the plain stack's gradient at the first
+    layer is below ``fraction`` times the residual stack's; None if there is none."""
+    return next((d for d in range(1, max_depth + 1) if _ratio(d) < fraction), None)
+
+
+def check_first_depth_below(first_depth_below: Callable[..., Any]) -> float:
+    """``first_depth_below(fraction, max_depth=48)``, checked on several fractions."""
+    require_answer(first_depth_below, "the function first_depth_below(fraction, max_depth=48)")
+    cases = [(0.01, 48), (0.5, 48), (0.1, 48), (1e-3, 48), (1e-6, 48), (1e-30, 10)]
+    for fraction, max_depth in cases:
+        got = call(first_depth_below, fraction, max_depth, what="first_depth_below")
+        expected = reference_first_depth_below(fraction, max_depth)
+        if got == expected:
+            continue
+        hint = ("for depth = 1, 2, ..., max_depth compare grad_at_first_layer(plain, depth) with "
+                "fraction * grad_at_first_layer(residual, depth); return the first depth below it")
+        if expected is None:
+            hint = "no depth up to max_depth gets there: return None"
+        elif got == expected - 1:
+            hint = "that is the last depth still above the fraction: return the first one below"
+        elif got == expected + 1:
+            hint = "one too deep: at the depth before it the ratio is already below the fraction"
+        fail(f"first_depth_below({fraction:g}, max_depth={max_depth}) = {expected!r}",
+             repr(got), hint)
+    return correct(f"first_depth_below agrees with the measurement for {len(cases)} fractions.",
+                   points=2)
+
+
+def _shapes(module: nn.Module) -> list[tuple[int, ...]]:
+    return [tuple(p.shape) for p in module.parameters()]
+
+
+def _randomize_batchnorm(module: nn.Module, seed: int = 0) -> None:
+    """Give every BatchNorm a random scale, shift and running statistics, so that in eval
+    mode it is not close to the identity and a misplaced BN changes the output."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in module.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.affine:
+                for t in (m.weight, m.bias, m.running_mean):
+                    t.copy_(torch.randn(t.shape, generator=generator))
+                m.running_var.copy_(0.5 + torch.rand(m.running_var.shape, generator=generator))
+
+
+def _check_block(student: Any, reference: nn.Module, x: torch.Tensor, *, what: str,
+                 order: str, hint: str) -> None:
+    """Same parameter shapes in the same order, then the same outputs for the same weights."""
+    if not isinstance(student, nn.Module):
+        fail(f"{what}, a torch.nn.Module", f"a {type(student).__name__}",
+             "build it from nn layers (nn.Sequential or a class)")
+    if _shapes(student) != _shapes(reference):
+        fail(f"{what} with the parameter shapes (in order) {_shapes(reference)}",
+             f"{_shapes(student)}", order)
+    _randomize_batchnorm(student)
+    same_function(student, reference, x, what=what, hint=hint)
+
+
+def check_projection_block(ProjectionBlock: Callable[..., nn.Module]) -> float:
+    """``ProjectionBlock(in_channels, channels, stride)``: ResNet's basic block with a 1x1
+    convolution + BN on the shortcut when the shape changes; compared with the package's
+    ``densenet_lab.models.BasicBlock`` for the same weights."""
+    require_answer(ProjectionBlock, "the class ProjectionBlock")
+    order = ("create conv1 (3x3, stride, no bias), bn1, conv2 (3x3, no bias), bn2, then, only "
+             "when stride != 1 or in_channels != channels, the shortcut's 1x1 conv (stride, no "
+             "bias) and its BN")
+    hint = ("out = relu(bn1(conv1(x))); out = bn2(conv2(out)); the shortcut is x, or "
+            "bn(conv1x1(x)) when the shape changes; return relu(out + shortcut)")
+    configs = [(16, 16, 1), (8, 16, 2), (8, 16, 1), (16, 8, 2)]
+    for in_channels, channels, stride in configs:
+        args = (in_channels, channels, stride)
+        student = call(ProjectionBlock, *args, what="ProjectionBlock")
+        x = torch.randn(2, in_channels, 8, 8)
+        _check_block(student, BasicBlock(*args), x, what=f"ProjectionBlock{args}", order=order,
+                     hint=hint)
+    return correct(f"ProjectionBlock matches ResNet's basic block in {len(configs)} shapes.",
+                   points=2)
+
+
+def _check_bool(name: str, answer: Any, truth: bool, measured: str, hint: str) -> None:
+    require_answer(answer, f"{name} = True or False")
+    if not isinstance(answer, bool):
+        fail(f"{name}, True or False", repr(answer), "answer with a bool: True or False")
+    if answer != truth:
+        fail(f"{name} = {truth}", f"{answer}; the measurement: {measured}", hint)
+
+
+def check_plain_tanh(plain_tanh_block: Callable[[int], nn.Module], still_vanishes: Any,
+                     more_slowly: Any) -> float:
+    """``plain_tanh(width)`` is x <- tanh(W x); the two answers agree with the measurement."""
+    require_answer(plain_tanh_block, "the function plain_tanh(width)")
+    for width in (64, 8):
+        student = call(plain_tanh_block, width, what="plain_tanh")
+        _check_block(student, plain_tanh(width), torch.randn(16, width),
+                     what=f"plain_tanh({width})",
+                     order="the block is nn.Linear(width, width) followed by nn.Tanh()",
+                     hint="apply the Linear layer first, then tanh")
+    g_tanh = [grad_at_first_layer(plain_tanh, d) for d in (2, 32)]
+    g_relu = [grad_at_first_layer(plain, d) for d in (2, 32)]
+    measured = (f"from 2 to 32 blocks, tanh {g_tanh[0]:.1e} -> {g_tanh[1]:.1e}, "
+                f"ReLU {g_relu[0]:.1e} -> {g_relu[1]:.1e}")
+    _check_bool("still_vanishes", still_vanishes, g_tanh[1] < 1e-3 * g_tanh[0], measured,
+                "compare the gradient at 32 blocks with a thousandth of the one at 2")
+    _check_bool("more_slowly", more_slowly, g_tanh[1] / g_tanh[0] > g_relu[1] / g_relu[0],
+                measured, "compare how much of the gradient is left at 32 blocks, as a "
+                "fraction of the one at 2, for tanh and for ReLU")
+    return correct(measured + ".", points=2)
+
+
+def check_small_residual(small_residual_block: Callable[[int], nn.Module],
+                         explodes: Any) -> float:
+    """``small_residual(width)``: x + relu(W x) with W a tenth of the default initialisation;
+    ``explodes`` agrees with the measured gradient from 2 to 48 blocks."""
+    require_answer(small_residual_block, "the function small_residual(width)")
+    for width in (64, 16):
+        student = call(small_residual_block, width, what="small_residual")
+        _check_block(student, residual(width), torch.randn(16, width),
+                     what=f"small_residual({width})",
+                     order="build the chapter's residual(width) block, then scale its weight",
+                     hint="the block computes x + relu(W x + b): start from residual(width)")
+        bound = 1 / math.sqrt(width)  # nn.Linear draws its weight from U(-bound, bound)
+        largest = student.branch[0].weight.abs().max().item() if hasattr(student, "branch") \
+            else max(p.abs().max().item() for p in student.parameters() if p.dim() == 2)
+        if not 0.05 * bound < largest <= 0.1 * bound * (1 + 1e-6):
+            fail(f"weights within +-{0.1 * bound:.3g}: a tenth of nn.Linear's default "
+                 f"+-{bound:.3g} (width {width})", f"weights up to {largest:.3g}",
+                 "multiply the branch's weight by 0.1 once, under torch.no_grad(), after "
+                 "building the block")
+    g = [grad_at_first_layer(small_residual, d) for d in (2, 48)]
+    measured = f"{g[0]:.2g} with 2 blocks, {g[1]:.2g} with 48"
+    _check_bool("explodes", explodes, g[1] > 100 * g[0], measured,
+                "compare the gradient at 48 blocks with 100 times the one at 2")
+    return correct(measured + ".", points=1)
