@@ -67,3 +67,11 @@ def test_every_chapter_check_is_exported_once_under_its_own_name():
         for name in dir(module):
             if name.startswith("check_") and getattr(module, name).__module__ == module.__name__:
                 assert getattr(package, name) is getattr(module, name), f"{info.name}.{name}"
+
+
+def test_a_released_placeholder_reads_as_not_answered():
+    def placeholder(*args):
+        raise NotImplementedError()  # what nbgrader leaves in a student's solution cell
+
+    with pytest.raises(NotAnswered, match="No answer yet"):
+        core.call(placeholder, 1, what="block_channels")

@@ -5,7 +5,9 @@
 * outputs are stripped, except in cells tagged ``nbval-check-output`` (nbval's own cell tag,
   invisible in the rendered page), whose outputs nbval compares (run ``sync --execute`` to
   refresh them in the ci profile); an old ``# NBVAL_CHECK_OUTPUT`` comment becomes that tag;
-* execution counts (but those of checked cells) and volatile metadata are cleared.
+* execution counts (but those of checked cells) and volatile metadata are cleared;
+* an exercise's solution cell (nbgrader ``solution`` metadata, code) is collapsed in the
+  rendered book behind a "Show solution" toggle (tag ``hide-input`` and myst-nb's prompts).
 
 ``python tools/book.py check`` reports what ``sync`` would change (the tests call it).
 """
@@ -49,6 +51,14 @@ def is_checked(cell: nbformat.NotebookNode) -> bool:
     return CHECK_TAG in cell.metadata.get("tags", [])
 
 
+SOLUTION_PROMPTS = {"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
+
+
+def is_solution(cell: nbformat.NotebookNode) -> bool:
+    """Whether this is an exercise's solution code cell (nbgrader metadata)."""
+    return cell.cell_type == "code" and bool(cell.metadata.get("nbgrader", {}).get("solution"))
+
+
 def tidy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The committed form of a notebook (see the module docstring)."""
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -61,6 +71,9 @@ def tidy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             lines = [line for line in cell.source.splitlines() if line.strip() != OLD_CHECK_COMMENT]
             cell.source = "\n".join(lines)
             cell.metadata["tags"] = sorted({*cell.metadata.get("tags", []), CHECK_TAG})
+        if is_solution(cell):
+            cell.metadata["tags"] = sorted({*cell.metadata.get("tags", []), "hide-input"})
+            cell.metadata["mystnb"] = dict(SOLUTION_PROMPTS)
         if cell.cell_type == "code" and not is_checked(cell):
             cell.execution_count = None  # nbval treats a checked cell without a count as unrun
             cell.outputs = []
