@@ -408,6 +408,24 @@ RESULTS_HELP = (
 )
 
 
+def cmd_assignments(args: argparse.Namespace) -> int:
+    try:
+        from . import assignments
+        import nbgrader  # noqa: F401  (the release uses its preprocessors)
+    except ImportError as err:
+        raise ValueError(f"assignments needs the instructor extra ({err.name} is missing): "
+                         'pip install "densenet-lab[instructor]"') from None
+    source = Path(args.source) if args.source else assignments.default_source()
+    if args.action == "release":
+        chapters = assignments.parse_chapters(args.chapters, assignments.chapter_notebooks(source, args.lang))
+        for path in assignments.release(source, args.lang, chapters, Path(args.out), force=args.force):
+            print(f"wrote {path}")
+        return 0
+    assignments.grade(Path(args.folder), Path(args.out), timeout=args.timeout, lang=args.lang, source=source,
+                      force=args.force)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="densenet-lab",
@@ -514,6 +532,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", choices=DATASETS, help="evaluate on another data set (default: the run's)")
     p.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("assignments", help="student versions of the exercises, and grading (instructor extra)",
+                       description="For instructors: book/en/instructors.md explains the whole route.")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    a = actions.add_parser("release", help="write student notebooks: solutions and hidden tests removed")
+    a.add_argument("--chapters", required=True, help="comma-separated chapter numbers, e.g. 3,4")
+    a.add_argument("--out", required=True, help="a new (or empty) folder for the student notebooks")
+    b = actions.add_parser("grade", help="execute and score a folder of submissions, one CSV row per exercise",
+                           description="FOLDER/<student>/<notebook>.ipynb or FOLDER/<student>__<notebook>.ipynb")
+    b.add_argument("folder", help="one folder (or file prefix <student>__) per student")
+    b.add_argument("--out", required=True, help="the CSV file to write, e.g. grades.csv")
+    b.add_argument("--timeout", type=float, default=300, help="seconds per notebook (default 300)")
+    for a in (a, b):
+        a.add_argument("--lang", default="en", help="the book's language folder (default en)")
+        a.add_argument("--source", help="the book/ folder of a clone (default: the one beside the package)")
+        a.add_argument("--force", action="store_true", help="replace what --out already holds")
+        a.set_defaults(func=cmd_assignments)
     return parser
 
 
