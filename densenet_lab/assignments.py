@@ -329,7 +329,7 @@ def _reason(ename: str, evalue: str) -> str:
     """One line from an error: an ExerciseError's Expected / Got / Hint lines, or ``Name: message``."""
     if ename in ("NotImplementedError", "NotAnswered") or "Got:      NotImplementedError" in str(evalue):
         return "not answered"  # the placeholder of the released notebook is still there
-    lines = [line.strip() for line in str(evalue).splitlines() if line.strip()]
+    lines = [" ".join(line.split()) for line in str(evalue).splitlines() if line.strip()]
     text = "; ".join(lines[:3]) if ename in ("ExerciseError", "AssertionError") and lines else (
         f"{ename}: {lines[-1]}" if lines else ename)
     return text if len(text) <= 300 else text[:297] + "..."
