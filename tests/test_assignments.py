@@ -206,6 +206,21 @@ def test_restore_puts_back_the_instructors_checks(tmp_path):
     assert restored.cells[7].source.endswith("raise NotImplementedError()")
 
 
+@pytest.mark.parametrize("folder, argv, message", [
+    ("subs", ["--lang", "fr"], "--lang must be one of en, got 'fr'"),
+    ("subs", ["--timeout", "0"], "--timeout must be a number of seconds > 0, got 0"),
+    ("nowhere", [], "does not exist or is not a folder"),
+])
+def test_grade_names_the_bad_argument(tmp_path, capsys, folder, argv, message):
+    book = make_book(tmp_path / "book")
+    (tmp_path / "subs").mkdir()
+    with pytest.raises(SystemExit) as exit_:
+        main(["assignments", "grade", str(tmp_path / folder), "--out", str(tmp_path / "g.csv"), "--source", str(book),
+              *argv])
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "g.csv").exists()
+
+
 # ------------------------------------------------------------------ grading a class
 
 
