@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -38,6 +39,7 @@ HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 TEXT_STUB = "YOUR ANSWER HERE"
 PROFILE = "ci"  # submissions run in the ci profile: seconds per notebook
 CLOSED_PROXY = "http://127.0.0.1:9"  # the discard port: nothing listens, so every request fails
+BACKSTOP_S = 120  # after the time limit, how long the runner gets to stop by itself before it is killed
 NETWORK_VARS = ("http_proxy", "https_proxy", "ftp_proxy", "all_proxy",
                 "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "ALL_PROXY")
 
@@ -114,8 +116,9 @@ def release_notebook(nb: NotebookNode, name: str = "notebook") -> NotebookNode:
     for step in (LockCells(), ClearSolutions(), ClearOutput(), ClearHiddenTests(), CheckCellMetadata()):
         try:
             nb, resources = step.preprocess(nb, resources)
-        except (RuntimeError, ValueError) as err:  # nbgrader's word on a malformed exercise
-            raise ValueError(f"{name}: {err}") from None
+        except Exception as err:  # nbgrader's word on a malformed exercise (RuntimeError, jsonschema's error)
+            detail = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise ValueError(f"{name}: {detail}") from None
     for i, cell in enumerate(nb.cells):  # nbgrader raised on any region outside its cells; make sure
         if SOLUTION_BEGIN in cell.source or HIDDEN_BEGIN in cell.source:
             raise ValueError(f"{name}: cell {i} still holds a solution or hidden tests after release")
@@ -251,11 +254,18 @@ def execute(nb: NotebookNode, timeout: float, workdir: Path, prefix: Sequence[st
     env.update({k: CLOSED_PROXY for k in NETWORK_VARS}, no_proxy="", NO_PROXY="", PIP_NO_INDEX="1",
                HF_HUB_OFFLINE="1", DENSENET_LAB_PROFILE=PROFILE, MPLBACKEND="Agg", PYTHONNOUSERSITE="1")
     command = [*prefix, sys.executable, "-m", "densenet_lab.assignments", str(src), str(dst), str(status), str(timeout)]
-    try:
-        subprocess.run(command, cwd=workdir, env=env, capture_output=True, timeout=timeout + 120,
-                       start_new_session=True)
-    except subprocess.TimeoutExpired:  # the runner itself hung: outputs so far, and a timeout
-        pass
+    with (workdir / "runner.log").open("wb") as log, subprocess.Popen(
+            command, cwd=workdir, env=env, stdout=log, stderr=log, start_new_session=True) as runner:
+        try:
+            runner.wait(timeout=timeout + BACKSTOP_S)  # the runner stops at the time limit itself
+        except subprocess.TimeoutExpired:  # it hung: stop it and its kernel (a session of its own)
+            pids = [runner.pid] + ([int(kernel.read_text())] if (kernel := workdir / "kernel.pid").exists() else [])
+            for pid in pids:
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            runner.wait()
     executed = nbformat.read(dst, as_version=4) if dst.exists() else nb
     ended = json.loads(status.read_text()) if status.exists() else {"stopped": "timeout", "cell": None}
     return executed, ended
@@ -298,6 +308,7 @@ def _run(src: str, dst: str, status: str, timeout: str) -> None:
     deadline, ended = time.monotonic() + float(timeout), {"stopped": None}
     try:
         with client.setup_kernel():
+            Path(here / "kernel.pid").write_text(str(client.km.provisioner.pid))
             for i, cell in enumerate(nb.cells):
                 client.timeout = max(1, int(deadline - time.monotonic()))
                 try:
@@ -416,6 +427,8 @@ def grade(folder: Path, out: Path, *, timeout: float = 300, lang: str = "en", so
     if timeout <= 0:
         raise ValueError(f"--timeout must be a number of seconds > 0, got {timeout:g}")
     submissions = find_submissions(folder)
+    for name in {_released_name(n, sources) for _, _, n in submissions} - {None}:
+        release_notebook(nbformat.read(sources[name], as_version=4), name)  # your notebooks first: a clear error
     prefix, how = network_isolation()
     log(f"grading {len(submissions)} notebooks in {folder} (profile {PROFILE}, at most {timeout:g} s each, "
         f"network {how})")

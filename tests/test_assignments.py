@@ -221,6 +221,17 @@ def test_grade_names_the_bad_argument(tmp_path, capsys, folder, argv, message):
     assert not (tmp_path / "g.csv").exists()
 
 
+def test_a_runner_that_hangs_is_killed_and_its_notebook_timed_out(tmp_path, monkeypatch):
+    monkeypatch.setattr(assignments, "BACKSTOP_S", 1)
+    hang = ["sh", "-c", "sleep 600", "sh"]  # stands for a runner that never stops: the command's tail is ignored
+    source = make_notebook()
+    executed, ended = assignments.execute(source, 1, tmp_path, prefix=hang)
+    assert ended == {"stopped": "timeout", "cell": None}
+    rows = assignments.score("s", NAME, executed, ended, 1)
+    assert [(r.grade_id, r.status, r.reason) for r in rows[:2]] == [("fx-ex1-check", "error", "timed out after 1 s"),
+                                                                    ("fx-ex2-check", "error", "timed out after 1 s")]
+
+
 # ------------------------------------------------------------------ grading a class
 
 
