@@ -254,6 +254,7 @@ def execute(nb: NotebookNode, timeout: float, workdir: Path, prefix: Sequence[st
     env.update({k: CLOSED_PROXY for k in NETWORK_VARS}, no_proxy="", NO_PROXY="", PIP_NO_INDEX="1",
                HF_HUB_OFFLINE="1", DENSENET_LAB_PROFILE=PROFILE, MPLBACKEND="Agg", PYTHONNOUSERSITE="1")
     command = [*prefix, sys.executable, "-m", "densenet_lab.assignments", str(src), str(dst), str(status), str(timeout)]
+    killed = False
     with (workdir / "runner.log").open("wb") as log, subprocess.Popen(
             command, cwd=workdir, env=env, stdout=log, stderr=log, start_new_session=True) as runner:
         try:
@@ -266,8 +267,12 @@ def execute(nb: NotebookNode, timeout: float, workdir: Path, prefix: Sequence[st
                 except OSError:
                     pass
             runner.wait()
+            killed = True
     executed = nbformat.read(dst, as_version=4) if dst.exists() else nb
-    ended = json.loads(status.read_text()) if status.exists() else {"stopped": "timeout", "cell": None}
+    if status.exists():
+        ended = json.loads(status.read_text())
+    else:  # killed at the backstop, or the runner itself failed (runner.log says why)
+        ended = {"stopped": "timeout" if killed else "kernel died", "cell": None}
     return executed, ended
 
 
@@ -374,16 +379,16 @@ def score(student: str, name: str, nb: NotebookNode, ended: dict, timeout: float
         elif answer_error and answer_error[0] == "NotImplementedError" or error[0] == "NotAnswered":
             rows.append(Row(student, name, gid, 0.0, points, "failed", "not answered"))
         elif answer_error and error[0] != "ExerciseError":
-            rows.append(Row(student, name, gid, 0.0, points, "failed", f"the answer cell raised {_reason(*answer_error)}"))
+            reason = f"the answer cell raised {_reason(*answer_error)}"
+            rows.append(Row(student, name, gid, 0.0, points, "failed", reason))
         else:
             rows.append(Row(student, name, gid, 0.0, points, "failed", _reason(*error)))
         answer_error = None
     return rows
 
 
-def _error_rows(student: str, name: str, source: NotebookNode | None, reason: str) -> list[Row]:
-    if source is None:
-        return [Row(student, name, "", 0.0, 0.0, "error", reason)]
+def _error_rows(student: str, name: str, source: NotebookNode, reason: str) -> list[Row]:
+    """A row per grade cell of ``source``, each with 0 points and the same reason."""
     return [Row(student, name, _nbgrader(c)["grade_id"], 0.0, float(_nbgrader(c).get("points", 0)), "error", reason)
             for c in grade_cells(source)]
 

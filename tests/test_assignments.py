@@ -147,6 +147,14 @@ def test_release_names_the_bad_argument(tmp_path, capsys, argv, message):
     assert exit_.value.code == 2 and message in capsys.readouterr().err
 
 
+def test_without_a_clone_the_source_must_be_given(tmp_path, monkeypatch, capsys):
+    assert assignments.default_source() == ROOT / "book"  # run from a clone: its book/
+    monkeypatch.setattr(assignments, "__file__", str(tmp_path / "site-packages" / "densenet_lab" / "assignments.py"))
+    with pytest.raises(SystemExit) as exit_:
+        main(["assignments", "release", "--chapters", "3", "--out", str(tmp_path / "rel")])
+    assert exit_.value.code == 2 and "pass --source PATH/TO/densenet-lab/book" in capsys.readouterr().err
+
+
 def test_release_refuses_a_solution_outside_a_solution_cell(tmp_path):
     book = make_book(tmp_path / "book")
     nb = make_notebook()
