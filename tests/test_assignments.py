@@ -266,6 +266,10 @@ def make_class(folder: Path, released: nbformat.NotebookNode) -> None:
     answer(endless, "fx-ex1-answer", "def double(x):\n    return x + x")
     answer(endless, "fx-ex2-answer", "while True:\n    pass")
     submit("endless", endless)
+    online = copy()  # reaches for the network, which grading cuts
+    answer(online, "fx-ex1-answer", "def double(x):\n    import urllib.request\n"
+           "    urllib.request.urlopen('http://example.com', timeout=5)\n    return 2 * x")
+    submit("online", online)
     (folder / "corrupt").mkdir()
     (folder / "corrupt" / NAME).write_text('{"cells": [')
     submit("renamed", make_notebook(), "homework.ipynb")
@@ -303,7 +307,7 @@ def test_a_class_is_graded_row_by_row(graded):
     rows = read_rows(root / "grades.csv")
     assert list(rows[0]) == ["student", "notebook", "grade_id", "points", "max_points", "status", "reason"]
     t = by_student(rows)
-    assert sorted(t) == ["cheat", "corrupt", "crash", "empty", "endless", "partly", "renamed", "right"]
+    assert sorted(t) == ["cheat", "corrupt", "crash", "empty", "endless", "online", "partly", "renamed", "right"]
     assert t["right"] == {"fx-ex1-check": ("2", "passed", ""), "fx-ex2-check": ("1", "passed", ""),
                           "fx-ex3-answer": ("", "manual", "to grade by hand")}
     assert t["partly"]["fx-ex1-check"][:2] == ("0", "failed")  # the hidden tests caught it
@@ -317,6 +321,8 @@ def test_a_class_is_graded_row_by_row(graded):
     assert t["crash"]["fx-ex1-check"] == ("0", "error", "the kernel died")
     assert t["endless"]["fx-ex1-check"] == ("2", "passed", "")
     assert t["endless"]["fx-ex2-check"] == ("0", "error", f"timed out after {TIMEOUT} s")
+    online = t["online"]["fx-ex1-check"]
+    assert online[:2] == ("0", "failed") and "Got: URLError" in online[2], online
     assert {v for v in t["corrupt"].values()} == {("0", "error", "notebook is not valid JSON")}
     assert set(t["corrupt"]) == {"fx-ex1-check", "fx-ex2-check", "fx-ex3-answer"}
     assert t["renamed"] == {"": ("0", "error", f"not a released notebook name: expected one of {NAME}")}
