@@ -410,8 +410,10 @@ RESULTS_HELP = (
 
 def cmd_assignments(args: argparse.Namespace) -> int:
     try:
-        from . import assignments
+        import nbformat
         import nbgrader  # noqa: F401  (the release uses its preprocessors)
+
+        from . import assignments
     except ImportError as err:
         raise ValueError(f"assignments needs the instructor extra ({err.name} is missing): "
                          'pip install "densenet-lab[instructor]"') from None
@@ -419,7 +421,9 @@ def cmd_assignments(args: argparse.Namespace) -> int:
     if args.action == "release":
         chapters = assignments.parse_chapters(args.chapters, assignments.chapter_notebooks(source, args.lang))
         for path in assignments.release(source, args.lang, chapters, Path(args.out), force=args.force):
-            print(f"wrote {path}")
+            graded = assignments.grade_cells(nbformat.read(path, as_version=4))
+            points = sum(c.metadata["nbgrader"].get("points", 0) for c in graded)
+            print(f"wrote {path}: {len(graded)} graded cells, {points:g} points")
         return 0
     assignments.grade(Path(args.folder), Path(args.out), timeout=args.timeout, lang=args.lang, source=source,
                       force=args.force)
