@@ -177,7 +177,7 @@ def test_the_released_notebook_runs_up_to_the_first_unanswered_exercise(tmp_path
     # install, import, the double() cell (defines it), then the check raises NotImplementedError
     assert ran == [True, True, True, True, False, False]
     error = released.cells[5].outputs[-1]  # the check ran double(), which raised NotImplementedError
-    assert error.ename == "ExerciseError" and "Got:      NotImplementedError" in error.evalue
+    assert error.ename == "NotAnswered" and "No answer yet" in error.evalue
 
 
 # ------------------------------------------------------------------ grading: pieces
@@ -381,7 +381,6 @@ def test_nbgrader_generate_assignment_runs_on_the_fixture(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="chapters being converted", strict=False)
 def test_nbgrader_generate_assignment_runs_on_the_book(tmp_path):
     notebooks = sorted((ROOT / "book" / "en").glob("*.ipynb"))
     done = nbgrader_generate(tmp_path / "course", notebooks)
