@@ -346,8 +346,9 @@ def _reason(ename: str, evalue: str) -> str:
     if ename in ("NotImplementedError", "NotAnswered") or "Got:      NotImplementedError" in str(evalue):
         return "not answered"  # the placeholder of the released notebook is still there
     lines = [" ".join(line.split()) for line in str(evalue).splitlines() if line.strip()]
-    text = "; ".join(lines[:3]) if ename in ("ExerciseError", "AssertionError") and lines else (
-        f"{ename}: {lines[-1]}" if lines else ename)
+    if not lines:
+        return "an assert in the check failed" if ename == "AssertionError" else ename
+    text = "; ".join(lines[:3]) if ename in ("ExerciseError", "AssertionError") else f"{ename}: {lines[-1]}"
     return text if len(text) <= 300 else text[:297] + "..."
 
 
@@ -445,7 +446,12 @@ def grade(folder: Path, out: Path, *, timeout: float = 300, lang: str = "en", so
         got = sum(r.points for r in mine if isinstance(r.points, float))
         auto = sum(r.max_points for r in mine if r.status != "manual")
         manual = sum(r.max_points for r in mine if r.status == "manual")
-        lost = [f"{r.grade_id or r.notebook} ({r.reason})" for r in mine if r.status in ("failed", "error")]
+        by_reason: dict[str, list[str]] = {}
+        for r in mine:
+            if r.status in ("failed", "error"):
+                by_reason.setdefault(r.reason, []).append(r.grade_id or r.notebook)
+        lost = [f"{', '.join(ids)} ({why})" if len(ids) <= 3 else f"{len(ids)} exercises ({why})"
+                for why, ids in by_reason.items()]
         log(f"{student}: {got:g} / {auto:g} points" + (f", {manual:g} more to grade by hand" if manual else "")
             + (f"; lost: {'; '.join(lost)}" if lost else ""))
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -411,3 +411,20 @@ def test_nbgrader_autograde_scores_the_fixture_without_overrides(tmp_path):
         scores = {s: gb.find_submission("ps1", s).score for s in ("alice", "bob")}
         assert gb.find_assignment("ps1").max_score == 5
     assert scores == {"alice": 3, "bob": 0}  # the answer in words waits for a person
+
+
+@pytest.mark.slow
+def test_a_book_chapter_grades_full_marks_solved_and_zero_untouched(tmp_path):
+    """Chapter 3 as the instructor wrote it (every solution in place) and as released."""
+    chapter = ROOT / "book" / "en" / "03_dense_blocks.ipynb"
+    (tmp_path / "subs" / "solved").mkdir(parents=True)
+    shutil.copy(chapter, tmp_path / "subs" / "solved" / chapter.name)
+    assignments.release(ROOT / "book", "en", [3], tmp_path / "subs" / "untouched")
+    rows = assignments.grade(tmp_path / "subs", tmp_path / "grades.csv", timeout=600, log=lambda *_: None)
+    solved = [r for r in rows if r.student == "solved"]
+    assert solved and all(r.status in ("passed", "manual") for r in solved), solved
+    assert sum(r.points for r in solved if r.status == "passed") == sum(r.max_points for r in solved
+                                                                         if r.status == "passed")
+    untouched = [r for r in rows if r.student == "untouched"]
+    assert [r.grade_id for r in untouched] == [r.grade_id for r in solved]
+    assert all((r.points, r.status, r.reason) == (0, "failed", "not answered") for r in untouched), untouched
