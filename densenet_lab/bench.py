@@ -13,11 +13,8 @@ versions, date and exact command, go to a new JSON file under ``results/`` (see
 from __future__ import annotations
 
 import json
-import platform
-import sys
 import time
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +25,7 @@ from torch import nn
 from . import analysis
 from ._checks import check_int
 from .models import create_model
-from .results import results_path, write_new
+from .results import environment, format_table, results_path, write_new
 from .train import amp_dtype, pick_device
 
 
@@ -175,21 +172,6 @@ def largest_batch(workload: Workload, mode: Mode, device: torch.device, limit: i
     return fits
 
 
-def environment(device: torch.device, command: str | None = None) -> dict[str, Any]:
-    """Where the figures come from: device, versions, date and the exact command."""
-    info = {
-        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)",
-        "torch": torch.__version__,
-        "cuda": torch.version.cuda if device.type == "cuda" else None,
-        "python": platform.python_version(),
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": command or " ".join(sys.argv),
-    }
-    if device.type == "cuda":
-        info["driver"] = torch.cuda.get_device_properties(device).name
-    return info
-
-
 def run_bench(models: list[str], modes: list[str], *, quick: bool = False, sweep: bool = False,
               device: str | None = None, warmup: int | None = None, iters: int | None = None,
               batch: int | None = None, command: str | None = None, log=print) -> dict[str, Any]:
@@ -253,8 +235,6 @@ def _row_text(row: dict[str, Any]) -> str:
 def summary(report: dict[str, Any]) -> str:
     """A table with each mode's speed and memory relative to fp32 eager of the same model
     (and, for densenet121, relative to torchvision's best mode)."""
-    from .cli import format_table
-
     rows = []
     for r in report["results"]:
         if "error" in r:

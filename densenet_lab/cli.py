@@ -22,6 +22,7 @@ from . import __version__, analysis
 from ._checks import check_int, check_lr
 from .models import create_model, get_entry, list_models
 from .models.registry import FAMILIES
+from .results import format_table
 from .threads import use_default_threads
 
 
@@ -34,21 +35,6 @@ def _si(value: float, unit: str) -> str:
 
 def _mib(nbytes: float) -> str:
     return f"{nbytes / 2**20:.1f} MiB"
-
-
-def format_table(header: Sequence[str], rows: Sequence[Sequence[object]], align: str = "") -> str:
-    """A plain-text table. ``align`` has an ``l`` or ``r`` per column (default: the first
-    column left-aligned, the others right-aligned)."""
-    align = align or "l" + "r" * (len(header) - 1)
-    cells = [list(map(str, header))] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    lines = []
-    for n, row in enumerate(cells):
-        line = "  ".join(c.ljust(w) if align[i] == "l" else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
-        lines.append(line.rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ from torch import Tensor, nn
 from ._checks import check_int
 from .analysis import count_parameters
 from .models import DenseBlock, DenseNet
-from .results import write_new
+from .results import environment, write_new
 
 
 class Stack(nn.Module):
@@ -166,7 +166,6 @@ def growth_rate_sweep(dataset, growth_rates: Sequence[int], epochs: int, *, bloc
     """Train one small DenseNet-BC per growth rate on ``dataset`` (a ``load_data`` result).
 
     ``command`` is recorded as what made the sweep (default: this call, written out)."""
-    from .bench import environment
     from .train import pick_device
 
     call = command or (f"growth_rate_sweep({dataset.info.name!r}, {list(growth_rates)}, epochs={epochs}, "

@@ -1,4 +1,5 @@
-"""Where ``densenet-lab bench`` and ``sweep`` write their results, and how.
+"""Where ``densenet-lab bench`` and ``sweep`` write their results, and how; what each records
+of where it ran (``environment``); and the plain-text tables the commands print.
 
 The default place is ``results/`` under the current folder (the repository's root, where the
 book looks for recorded sweeps and benchmarks). The folder is in ``.gitignore``: a result is
@@ -13,15 +14,21 @@ from __future__ import annotations
 
 import itertools
 import os
+import platform
+import sys
 import tempfile
+from collections.abc import Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+import torch
 
 RESULTS_DIR = Path("results")
 
 
 def results_path(kind: str, environment: dict[str, Any], tag: str = "") -> Path:
-    """``results/<kind>-<device>-<date><tag>.json``, named from a ``bench.environment()`` record."""
+    """``results/<kind>-<device>-<date><tag>.json``, named from an ``environment()`` record."""
     slug = "".join(c if c.isalnum() else "-" for c in environment["device"].split(" (")[0].lower()).strip("-")
     return RESULTS_DIR / f"{kind}-{slug}-{environment['date'][:10]}{tag}.json"
 
@@ -96,3 +103,33 @@ def _claim(tmp: str, candidate: Path, text: str) -> bool:
         except FileExistsError:
             return False
     return True
+
+
+def environment(device: torch.device, command: str | None = None) -> dict[str, Any]:
+    """Where the figures come from: device, versions, date and the exact command."""
+    info = {
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)",
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda if device.type == "cuda" else None,
+        "python": platform.python_version(),
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": command or " ".join(sys.argv),
+    }
+    if device.type == "cuda":
+        info["driver"] = torch.cuda.get_device_properties(device).name
+    return info
+
+
+def format_table(header: Sequence[str], rows: Sequence[Sequence[object]], align: str = "") -> str:
+    """A plain-text table. ``align`` has an ``l`` or ``r`` per column (default: the first
+    column left-aligned, the others right-aligned)."""
+    align = align or "l" + "r" * (len(header) - 1)
+    cells = [list(map(str, header))] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = []
+    for n, row in enumerate(cells):
+        line = "  ".join(c.ljust(w) if align[i] == "l" else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+        lines.append(line.rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)

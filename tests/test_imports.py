@@ -1,0 +1,34 @@
+"""The package's modules import in layers: no module imports one that imports it back."""
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "densenet_lab"
+
+
+def _imports(path: Path) -> set[str]:
+    """The densenet_lab modules ``path`` imports, at the top or inside functions."""
+    here = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    package = here[:-1]  # the package that holds the module (for __init__.py: itself)
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package[: len(package) - (node.level - 1)]
+            target = [*base, *(node.module.split(".") if node.module else [])]
+            names = [target] if node.module else [[*target, a.name] for a in node.names]
+            found.update(".".join(n) for n in names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("densenet_lab"))
+    return found
+
+
+def test_bench_experiments_and_cli_close_no_loop():
+    """bench used cli's table and experiments used bench's provenance: both live in results."""
+    modules = {p: _imports(p) for p in PACKAGE.rglob("*.py")}
+    name = {p: ".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts) for p in modules}
+    assert "densenet_lab.cli" not in modules[PACKAGE / "bench.py"]
+    assert "densenet_lab.bench" not in modules[PACKAGE / "experiments.py"]
+    lower = {"densenet_lab.results", "densenet_lab._checks"}
+    for path, imported in modules.items():
+        if name[path] in lower:
+            assert not {m for m in imported if m.startswith("densenet_lab.")} - lower, name[path]
