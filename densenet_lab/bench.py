@@ -94,8 +94,9 @@ def build(workload: Workload, mode: Mode) -> nn.Module | None:
     elif (mode.memory_efficient or mode.shared_buffer) and workload.model == "d2l_densenet":
         return None  # the textbook network has neither variant
     else:
+        extra = {"shared_buffer": True} if mode.shared_buffer else {}  # a DenseNet option only
         model = create_model(workload.model, in_channels=workload.in_channels,
-                             memory_efficient=mode.memory_efficient, shared_buffer=mode.shared_buffer)
+                             memory_efficient=mode.memory_efficient, **extra)
     return model
 
 

@@ -198,6 +198,11 @@ def test_create_model_checks_its_arguments():
         create_model("densenet_bc100_k12", growth_rate=0)
     with pytest.raises(ValueError, match=r"memory_efficient cannot be set for 'resnet18'"):
         create_model("resnet18", memory_efficient=True)
+    # a DenseNet option given to a ResNet is refused, even a falsy value
+    for option in ({"growth_rate": 0}, {"bottleneck": False}, {"growth_rate": 12}):
+        with pytest.raises(ValueError, match=rf"{next(iter(option))} cannot be set for 'resnet18'"):
+            create_model("resnet18", **option)
+    assert sum(p.numel() for p in create_model("resnet18", drop_rate=0.0).parameters()) > 0
 
 
 def test_unknown_model_name_lists_the_names_and_suggests_one():

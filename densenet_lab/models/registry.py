@@ -201,8 +201,10 @@ def create_model(
             **overrides,
         )
         return DenseNet(config)
-    unsupported = {"memory_efficient": memory_efficient, "drop_rate": drop_rate, **overrides}
-    bad = [key for key, value in unsupported.items() if value]
+    # any configuration field is refused, even a falsy one (growth_rate=0 used to pass
+    # unnoticed); the two switches only when they ask for something
+    bad = [*(["memory_efficient"] if memory_efficient else []), *(["drop_rate"] if drop_rate else []),
+           *overrides]
     if bad:
         raise ValueError(
             f"{', '.join(bad)} cannot be set for {name!r}: only the paper's DenseNets "
