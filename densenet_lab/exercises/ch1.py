@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .core import call, correct, fail, require_answer, same_function
+from .core import call, correct, fail, parameter_shapes, require_answer, same_function
 
 
 def reference_terms_needed(x: float, tol: float, signed: bool = False) -> int:
@@ -112,10 +112,6 @@ class ReferenceDenseMLP(nn.Module):
         return self.reduce(h)
 
 
-def _shapes(module: nn.Module) -> list[tuple[int, ...]]:
-    return [tuple(p.shape) for p in module.parameters()]
-
-
 def check_keep_and_reduce(DenseMLP: Callable[..., nn.Module]) -> float:
     """``DenseMLP(in_features, growth, num_layers, out_features)``: the keep-then-reduce step."""
     require_answer(DenseMLP, "the class DenseMLP")
@@ -127,7 +123,7 @@ def check_keep_and_reduce(DenseMLP: Callable[..., nn.Module]) -> float:
         if not isinstance(model, nn.Module):
             fail(f"DenseMLP{args}, a torch.nn.Module", f"a {type(model).__name__}",
                  "write a class that derives from nn.Module")
-        got, expected = _shapes(model), _shapes(reference)
+        got, expected = parameter_shapes(model), parameter_shapes(reference)
         if got != expected:
             widths = [in_features + i * growth for i in range(num_layers + 1)]
             fail(f"DenseMLP{args} with the weights (Linear layers in order) {expected}",

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..models import BasicBlock
-from .core import call, correct, fail, require_answer, same_function
+from .core import call, correct, fail, parameter_shapes, require_answer, same_function
 
 
 class _Residual(nn.Module):
@@ -100,10 +100,6 @@ def check_first_depth_below(first_depth_below: Callable[..., Any]) -> float:
                    points=2)
 
 
-def _shapes(module: nn.Module) -> list[tuple[int, ...]]:
-    return [tuple(p.shape) for p in module.parameters()]
-
-
 def _randomize_batchnorm(module: nn.Module, seed: int = 0) -> None:
     """Give every BatchNorm a random scale, shift and running statistics, so that in eval
     mode it is not close to the identity and a misplaced BN changes the output."""
@@ -122,9 +118,9 @@ def _check_block(student: Any, reference: nn.Module, x: torch.Tensor, *, what: s
     if not isinstance(student, nn.Module):
         fail(f"{what}, a torch.nn.Module", f"a {type(student).__name__}",
              "build it from nn layers (nn.Sequential or a class)")
-    if _shapes(student) != _shapes(reference):
-        fail(f"{what} with the parameter shapes (in order) {_shapes(reference)}",
-             f"{_shapes(student)}", order)
+    if parameter_shapes(student) != parameter_shapes(reference):
+        fail(f"{what} with the parameter shapes (in order) {parameter_shapes(reference)}",
+             f"{parameter_shapes(student)}", order)
     _randomize_batchnorm(student)
     same_function(student, reference, x, what=what, hint=hint)
 

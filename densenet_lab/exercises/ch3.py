@@ -10,11 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
-from torch import nn
 
 from ..models import DenseBlock as PaperBlock
 from ..models import textbook
-from .core import call, correct, count_parameters, fail, require_answer, same_function
+from .core import call, compare, correct, count_parameters, fail, require_answer
 
 
 def _integer(got: Any) -> bool:
@@ -99,45 +98,6 @@ def check_plain_block_parameters(function: Callable[[int, int, int], int]) -> fl
             lambda k0, k, n: sum(2 * c + 9 * c * k for c in (k0 + l * k for l in range(1, n + 1))),
     }, hint="add, for every layer l = 0..L-1 reading c = k0 + l*k channels, 2c (BN) + 9ck (conv)")
     return correct("your count matches the package's plain DenseBlock on every configuration.", 2)
-
-
-def perturb(module: nn.Module, seed: int = 0) -> nn.Module:
-    """Move every weight and BN statistic away from its initial value (in place), so that
-    a layer in the wrong order (ReLU before BN, say) changes the output."""
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, t in [*module.named_parameters(), *module.named_buffers()]:
-            if not t.is_floating_point():
-                continue
-            noise = torch.randn(t.shape, generator=generator, dtype=t.dtype)
-            if name.endswith("running_var"):
-                t.mul_(0.5 + noise.abs().clamp(max=1))
-            else:
-                t.add_(0.1 * noise)
-    return module
-
-
-def compare(student: Any, reference: nn.Module, inputs: list[torch.Tensor], *, what: str,
-            hint: str) -> None:
-    """Fail unless ``student`` holds the reference's parameters (same shapes, same order) and
-    gives its outputs for the same (perturbed) weights on every input."""
-    if not isinstance(student, nn.Module):
-        fail(f"{what}, a torch.nn.Module", type(student).__name__,
-             "build it from nn layers (a class deriving from nn.Module, or nn.Sequential)")
-    if any(isinstance(p, nn.parameter.UninitializedParameter) for p in student.parameters()):
-        fail(f"{what} with its weights built", "lazy modules, which have no weights yet",
-             "give every layer its input channels (nn.BatchNorm2d(c), nn.Conv2d(c, k, ...))")
-    got = [(n, tuple(p.shape)) for n, p in student.named_parameters()]
-    expected = [(n, tuple(p.shape)) for n, p in reference.named_parameters()]
-    if [s for _, s in got] != [s for _, s in expected]:
-        i = next((i for i, (a, b) in enumerate(zip(got, expected)) if a[1] != b[1]),
-                 min(len(got), len(expected)))
-        say = lambda rows: (f"{len(rows)} parameter tensors; number {i} is "  # noqa: E731
-                            + (f"{rows[i][0]} of shape {rows[i][1]}" if i < len(rows) else "missing"))
-        fail(f"{what} with " + say(expected), say(got), hint)
-    perturb(student)
-    for x in inputs:
-        same_function(student, reference, x, what=what, hint=hint)
 
 
 def check_dense_block(block_class: Any) -> float:

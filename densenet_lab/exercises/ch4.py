@@ -15,8 +15,7 @@ from torch import nn
 
 from ..models import DenseNet, Transition, create_model
 from ..models.textbook import d2l_densenet
-from .ch3 import compare, perturb
-from .core import call, correct, count_parameters, fail, require_answer
+from .core import call, compare, correct, count_parameters, fail, require_answer
 
 FIXED_SIZE_HINT = ("a head with a fixed flattened size fits one input size only: pool globally "
                    "(nn.AdaptiveAvgPool2d(1), then nn.Flatten()) before the linear layer")

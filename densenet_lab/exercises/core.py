@@ -124,3 +124,47 @@ def same_function(student: nn.Module, reference: nn.Module, x: torch.Tensor, *, 
     if not torch.allclose(got, expected, atol=atol, rtol=1e-4):
         gap = (got - expected).abs().max().item()
         fail("the reference's output for the same weights", f"outputs that differ by up to {gap:.3g}", hint)
+
+
+def parameter_shapes(module: nn.Module) -> list[tuple[int, ...]]:
+    """The shapes of ``module``'s parameters, in registration order."""
+    return [tuple(p.shape) for p in module.parameters()]
+
+
+def perturb(module: nn.Module, seed: int = 0) -> nn.Module:
+    """Move every weight and BN statistic away from its initial value (in place), so that
+    a layer in the wrong order (ReLU before BN, say) changes the output."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, t in [*module.named_parameters(), *module.named_buffers()]:
+            if not t.is_floating_point():
+                continue
+            noise = torch.randn(t.shape, generator=generator, dtype=t.dtype)
+            if name.endswith("running_var"):
+                t.mul_(0.5 + noise.abs().clamp(max=1))
+            else:
+                t.add_(0.1 * noise)
+    return module
+
+
+def compare(student: Any, reference: nn.Module, inputs: list[torch.Tensor], *, what: str,
+            hint: str) -> None:
+    """Fail unless ``student`` holds the reference's parameters (same shapes, same order) and
+    gives its outputs for the same (perturbed) weights on every input."""
+    if not isinstance(student, nn.Module):
+        fail(f"{what}, a torch.nn.Module", type(student).__name__,
+             "build it from nn layers (a class deriving from nn.Module, or nn.Sequential)")
+    if any(isinstance(p, nn.parameter.UninitializedParameter) for p in student.parameters()):
+        fail(f"{what} with its weights built", "lazy modules, which have no weights yet",
+             "give every layer its input channels (nn.BatchNorm2d(c), nn.Conv2d(c, k, ...))")
+    got = [(n, tuple(p.shape)) for n, p in student.named_parameters()]
+    expected = [(n, tuple(p.shape)) for n, p in reference.named_parameters()]
+    if [s for _, s in got] != [s for _, s in expected]:
+        i = next((i for i, (a, b) in enumerate(zip(got, expected)) if a[1] != b[1]),
+                 min(len(got), len(expected)))
+        say = lambda rows: (f"{len(rows)} parameter tensors; number {i} is "  # noqa: E731
+                            + (f"{rows[i][0]} of shape {rows[i][1]}" if i < len(rows) else "missing"))
+        fail(f"{what} with " + say(expected), say(got), hint)
+    perturb(student)
+    for x in inputs:
+        same_function(student, reference, x, what=what, hint=hint)
