@@ -3,6 +3,7 @@ static HTML holds every precomputed frame, bad settings cannot be chosen, and tr
 from the accuracy explorer can be stopped."""
 
 import dataclasses
+import itertools
 import json
 import math
 import re
@@ -18,7 +19,7 @@ from densenet_lab.models import DenseBlock
 from densenet_lab.widgets import AccuracyExplorer, ArchitectureExplorer, BlockExplorer, Control, TaylorExplorer
 from densenet_lab.widgets.architecture import network_config, resnet18_reference
 from densenet_lab.widgets.block import block_config
-from densenet_lab.widgets.core import LiveView, numbers_html
+from densenet_lab.widgets.live import LiveView, numbers_html
 from densenet_lab.widgets.taylor import taylor_polynomial
 
 PNG = b"\x89PNG"
@@ -238,8 +239,37 @@ def test_live_view_redraws_once_per_change_in_the_kernels_thread():
     assert "120" in view.numbers.value  # 24 + 8 * 12, already drawn
 
 
-def _static_spec(html: str) -> dict:
+def _static_json(html: str) -> dict:
     return json.loads(re.search(r'<script type="application/json" class="dlab-data">(.*?)</script>', html, re.S).group(1))
+
+
+def _static_spec(html: str) -> dict:
+    """The static grid read back as static/explorer.js reads it (densenet_lab.widgets.static
+    describes the format): for every combination of the controls' positions ("0,3,1"), the
+    frame's numbers "n", warning "w" and figures "p" (indices into "plots")."""
+    spec = _static_json(html)
+    sizes = [len(names) for names in spec["names"]]
+
+    def resolve(v):
+        if isinstance(v, list):
+            return [resolve(x) for x in v]
+        if isinstance(v, dict):
+            return resolve(spec["pool"][v["$"]]) if "$" in v else {k: resolve(x) for k, x in v.items()}
+        return v
+
+    def get(part, pos):
+        i = 0
+        for c in part["on"]:
+            i = i * sizes[c] + pos[c]
+        return resolve(part["values"][i])
+
+    frames, plots = {}, []
+    for pos in itertools.product(*map(range, sizes)):
+        figures = [f for f in (get(part, pos) for part in spec["figures"]) if f is not None]
+        frames[",".join(map(str, pos))] = {"n": [[label, get(spec["rows"][label], pos)] for label in get(spec["labels"], pos)],
+                                           "w": get(spec["warning"], pos), "p": list(range(len(plots), len(plots) + len(figures)))}
+        plots += figures
+    return {"frames": frames, "plots": plots, "names": dict(zip(spec["controls"], spec["names"]))}
 
 
 @pytest.mark.parametrize("explorer", [TaylorExplorer(), BlockExplorer()], ids=["taylor", "block"])

@@ -5,7 +5,8 @@ plotly version with every control working in the rendered book (see ``core``).
     BlockExplorer()          # the last line of a cell: shows the explorer
 """
 
-from .core import Control, Explorer, Figure, Frame, Trace
+from .core import Control, Explorer, Frame
+from .figure import Figure, Trace
 from .accuracy import AccuracyExplorer
 from .architecture import ArchitectureExplorer
 from .block import BlockExplorer
