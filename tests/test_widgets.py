@@ -8,6 +8,9 @@ import json
 import math
 import re
 import threading
+from html import unescape
+from importlib import resources
+from pathlib import Path
 
 import pytest
 import torch
@@ -19,7 +22,10 @@ from densenet_lab.models import DenseBlock
 from densenet_lab.widgets import AccuracyExplorer, ArchitectureExplorer, BlockExplorer, Control, TaylorExplorer
 from densenet_lab.widgets.architecture import network_config, resnet18_reference
 from densenet_lab.widgets.block import block_config
+from densenet_lab.widgets.core import BOOK_ENV
+from densenet_lab.widgets.figure import Figure, Trace, figure_plotly, figure_png
 from densenet_lab.widgets.live import LiveView, numbers_html
+from densenet_lab.widgets.static import _intern
 from densenet_lab.widgets.taylor import taylor_polynomial
 
 PNG = b"\x89PNG"
@@ -288,6 +294,142 @@ def test_static_html_holds_every_frame_of_the_grid(explorer):
     assert dict(entry["n"]) == frame.shown
     assert len(entry["p"]) == len(frame.figures) == 1
     assert spec["plots"][entry["p"][0]]["data"][0]["y"] == pytest.approx(frame.figure.traces[0].y, rel=1e-4)
+
+
+@pytest.mark.parametrize("explorer", [TaylorExplorer(), BlockExplorer(), SmallGridArchitecture(batch=8)],
+                         ids=["taylor", "block", "architecture"])
+def test_static_grid_reads_back_every_frame_exactly(explorer):
+    """Every frame of the stored grid, read back as the page reads it, is the frame computed."""
+    spec = _static_spec(explorer.static_html())
+    grid = [c.static_values for c in explorer.controls]
+    for pos in itertools.product(*map(range, map(len, grid))):
+        frame = explorer.frame(**{c.name: values[i] for c, values, i in zip(explorer.controls, grid, pos)})
+        entry = spec["frames"][",".join(map(str, pos))]
+        assert entry["n"] == [list(row) for row in frame.shown.items()] and entry["w"] == frame.warning
+        assert [spec["plots"][i] for i in entry["p"]] == [figure_plotly(f) for f in frame.figures]
+
+
+def test_static_grid_stores_each_part_over_the_controls_it_depends_on():
+    e = BlockExplorer()
+    data = _static_json(e.static_html())
+    position = {name: i for i, name in enumerate(data["controls"])}
+    assert data["rows"]["connections L(L+1)/2"]["on"] == [position["num_layers"]]  # L(L+1)/2, whatever k and k0
+    assert len(data["rows"]["connections L(L+1)/2"]["values"]) == len(e.controls[2].static_values)
+    assert data["rows"]["parameters"]["on"] == [0, 1, 2, 3]
+    assert data["labels"]["on"] == [position["bottleneck"]]  # the bottleneck adds a row
+    # 576 frames in 0.15 MB (0.6 MB when every frame was written out in full)
+    assert len(e.static_html()) < 200_000
+
+
+def test_the_pool_refuses_a_key_it_uses_for_its_references():
+    with pytest.raises(ValueError, match="'\\$' as a key"):
+        _intern([[{"$": 1, "x": "long enough to pool"}, {"$": 1, "x": "long enough to pool"}]])
+
+
+def test_a_notebook_keeps_a_preview_and_the_book_the_whole_grid(monkeypatch):
+    """Only the book's page needs every precomputed setting (tools/book_html.py sets BOOK_ENV):
+    a notebook keeps the explorer's settings, its toggles still working, beside the widget."""
+    monkeypatch.delenv(BOOK_ENV, raising=False)
+    e = SmallGridArchitecture()
+    preview = _static_spec(e._repr_mimebundle_()["text/html"])
+    assert len(preview["frames"]) == 4  # bottleneck x memory-efficient
+    assert all(len(names) == 1 for c, names in preview["names"].items() if c not in ("bottleneck", "memory_efficient"))
+    assert dict(preview["frames"]["0,0,1,0,0,0,0"]["n"]) == e.frame().shown
+    monkeypatch.setenv(BOOK_ENV, "1")
+    block = BlockExplorer()
+    full = _static_spec(block._repr_mimebundle_()["text/html"])
+    assert len(full["frames"]) == math.prod(len(c.static_values) for c in block.controls)
+
+
+def test_both_figure_backends_draw_the_same_choices():
+    bars = Figure([Trace("a", [1, 2], [3.0, 4.0], kind="bar"), Trace("b", [2, 3], [1.0, 2.0], kind="bar"),
+                   Trace("c", [1, 3], [2.0, 2.0], dash=True, color="black")], title="t", log_y=True)
+    plotly = figure_plotly(bars)
+    assert [t.get("marker", t.get("line"))["color"] for t in plotly["data"]] == [c for _, c in bars.styled()]
+    assert [c for _, c in bars.styled()] == ["#1f77b4", "#ff7f0e", "black"]
+    assert bars.categories == ["1", "2", "3"] and plotly["layout"]["xaxis"]["type"] == "category"
+    assert plotly["layout"]["showlegend"] and plotly["layout"]["yaxis"]["type"] == "log"
+    for figure in (bars, dataclasses.replace(bars, stacked=True, log_y=False), Figure([Trace("x", [0.0, 1.0], [1.0, 2.0])])):
+        assert figure_png(figure).startswith(PNG)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        Trace("x", [1], [1.0], kind="area")
+
+
+def test_the_explorer_script_parses():
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:  # the browser tests run it too
+        pytest.skip("node is not installed")
+    script = resources.files("densenet_lab.widgets") / "static" / "explorer.js"
+    result = subprocess.run([node, "--check", str(script)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_package_ships_the_static_files():
+    import fnmatch
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    root = Path(__file__).resolve().parents[1]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["densenet_lab.widgets"]
+    files = [p.relative_to(root / "densenet_lab" / "widgets").as_posix() for p in (root / "densenet_lab" / "widgets" / "static").iterdir()]
+    assert {"static/explorer.js", "static/explorer.css"} <= set(files)
+    assert all(any(fnmatch.fnmatch(f, pattern) for pattern in patterns) for f in files), files
+
+
+# A page holding static explorers (and plotly.js, as the book serves it): once every explorer
+# has drawn, it reads back every frame of each grid through explorer.js, moves the first
+# slider, and writes what it found into <pre id="result">.
+_READ_EVERY_FRAME = """<!doctype html><html><head><meta charset="utf-8"><script src="plotly.min.js"></script></head>
+<body>%(explorers)s<pre id="result">pending</pre><script>
+function probe() {
+  var roots = Array.prototype.slice.call(document.querySelectorAll(".dlab-explorer"));
+  if (!roots.every(function (r) { return r.dlabFrame && r.querySelector(".dlab-plot.js-plotly-plot .gtitle"); })) {
+    setTimeout(probe, 100); return;
+  }
+  var found = roots.map(function (root) {
+    var spec = JSON.parse(root.querySelector("script.dlab-data").textContent), frames = {};
+    var pos = spec.names.map(function () { return 0; }), c;
+    do {
+      frames[pos.join(",")] = root.dlabFrame(pos);
+      for (c = pos.length - 1; c >= 0 && ++pos[c] === spec.names[c].length; c--) { pos[c] = 0; }
+    } while (c >= 0);
+    var slider = root.querySelector("input[type=range]"), before = root.querySelector(".dlab-numbers").textContent;
+    slider.value = slider.value === "0" ? "1" : "0";
+    slider.dispatchEvent(new Event("input", {bubbles: true}));
+    return {frames: frames, before: before, after: root.querySelector(".dlab-numbers").textContent};
+  });
+  document.getElementById("result").textContent = JSON.stringify(found);
+}
+probe();
+</script></body></html>"""
+
+
+def test_the_static_explorers_work_in_a_real_browser(tmp_path):
+    """explorer.js, as shipped, in headless Chromium with no network: it draws the figures with
+    plotly.js, reads every frame of the grid exactly as computed, and a slider changes the numbers."""
+    from tests.test_project import _chromium, _dump_dom
+
+    plotly = pytest.importorskip("plotly")
+    chromium = _chromium()
+    explorers = [TaylorExplorer(), BlockExplorer()]
+    (tmp_path / "plotly.min.js").write_bytes((Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes())
+    (tmp_path / "page.html").write_text(_READ_EVERY_FRAME % {"explorers": "".join(e.static_html() for e in explorers)})
+    dom = _dump_dom(chromium, (tmp_path / "page.html").as_uri(), "--virtual-time-budget=30000")
+    found = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
+    assert found and found.group(1) != "pending", "the explorers never drew their figures"
+    results = json.loads(unescape(found.group(1)))
+    for explorer, result in zip(explorers, results, strict=True):
+        grid = [c.static_values for c in explorer.controls]
+        assert len(result["frames"]) == math.prod(map(len, grid))
+        for pos in itertools.product(*map(range, map(len, grid))):
+            frame = explorer.frame(**{c.name: values[i] for c, values, i in zip(explorer.controls, grid, pos)})
+            got = result["frames"][",".join(map(str, pos))]
+            assert got["rows"] == [list(row) for row in frame.shown.items()] and got["warning"] == frame.warning
+            assert got["figures"] == [figure_plotly(f) for f in frame.figures]
+        assert result["before"] != result["after"]
 
 
 def test_display_sends_the_widget_and_the_static_version():

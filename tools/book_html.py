@@ -2,7 +2,9 @@
 
 * The static explorers (``densenet_lab.widgets``) draw with plotly.js. This copies the
   file bundled with the installed ``plotly`` package into ``_static/`` and loads it on the
-  pages that hold an explorer, so the book works offline and needs no CDN.
+  pages that hold an explorer, so the book works offline and needs no CDN. It also sets
+  ``DENSENET_LAB_BOOK=1`` for the notebooks' kernels, so an explorer embeds its whole
+  precomputed grid in the page (elsewhere a notebook keeps a small preview).
 * sphinx-thebe registers its inline configuration script twice under Jupyter Book; the
   second copy fails in the browser ("Identifier 'THEBE_JS_URL' has already been
   declared"). Exact duplicate scripts are dropped from each page.
@@ -12,6 +14,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -50,6 +53,7 @@ def _copy(app, exception) -> None:
 
 
 def setup(app):
+    os.environ["DENSENET_LAB_BOOK"] = "1"  # densenet_lab.widgets.core.BOOK_ENV, read by the kernels it starts
     _plotly_js()  # fail early, with an ImportError naming plotly, if the book extra is missing
     app.add_css_file(CSS.name)
     app.connect("html-page-context", _page, priority=900)  # after the other extensions add theirs
