@@ -331,8 +331,10 @@ def test_a_notebook_keeps_a_preview_and_the_book_the_whole_grid(monkeypatch):
     a notebook keeps the explorer's settings, its toggles still working, beside the widget."""
     monkeypatch.delenv(BOOK_ENV, raising=False)
     e = SmallGridArchitecture()
-    preview = _static_spec(e._repr_mimebundle_()["text/html"])
+    html = e._repr_mimebundle_()["text/html"]
+    preview = _static_spec(html)
     assert len(preview["frames"]) == 4  # bottleneck x memory-efficient
+    assert 'data-control="growth_rate" min="0" max="0" step="1" value="0" disabled>' in html  # shown, not offered
     assert all(len(names) == 1 for c, names in preview["names"].items() if c not in ("bottleneck", "memory_efficient"))
     assert dict(preview["frames"]["0,0,1,0,0,0,0"]["n"]) == e.frame().shown
     monkeypatch.setenv(BOOK_ENV, "1")

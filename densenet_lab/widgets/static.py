@@ -147,9 +147,10 @@ def _static_control(c: Control, values: tuple, default: Any) -> str:
     if c.kind == "toggle":
         checked = " checked" if default else ""
         return f'<label><input type="checkbox" data-control="{c.name}"{checked}> {label}</label>'
+    fixed = " disabled" if len(values) == 1 else ""  # a preview's setting, shown but not offered
     if c.kind == "dropdown":
         options = "".join(f'<option value="{i}"{" selected" if v == default else ""}>{html.escape(c.name_of(v))}</option>'
                           for i, v in enumerate(values))
-        return f'<label class="dlab-wide">{label} <select data-control="{c.name}">{options}</select></label>'
+        return f'<label class="dlab-wide">{label} <select data-control="{c.name}"{fixed}>{options}</select></label>'
     return (f'<label>{label} <input type="range" data-control="{c.name}" min="0" max="{len(values) - 1}" step="1" '
-            f'value="{values.index(default)}"> <output data-for="{c.name}">{html.escape(c.name_of(default))}</output></label>')
+            f'value="{values.index(default)}"{fixed}> <output data-for="{c.name}">{html.escape(c.name_of(default))}</output></label>')
