@@ -1,13 +1,12 @@
 /* densenet-lab static explorer: redraws a precomputed frame when a control moves.
  *
- * Each explorer's fragment (densenet_lab/widgets/static.py) holds its controls, a
- * <script type="application/json" class="dlab-data"> with the grid, and this file. Running
- * it starts every explorer on the page that has not started yet, so several explorers (or
- * this file included several times) work side by side. The grid's format is described in
- * static.py: parts stored once per combination of the controls they depend on, and a pool
- * of values that occur more than once, written {"$": index}. The figures need plotly.js:
- * the book serves it; elsewhere it is fetched once from PLOTLY_CDN (the numbers work
- * without it).
+ * Each explorer's fragment (densenet_lab/widgets/static.py) holds its controls, its grid as
+ * JSON (in a script element of class "dlab-data") and this file, inlined. Running it starts
+ * every explorer on the page that has not started yet, so several explorers (or this file
+ * included several times) work side by side. The grid's format is described in static.py:
+ * parts stored once per combination of the controls they depend on, and a pool of values
+ * that occur more than once, written {"$": index}. The figures need plotly.js: the book
+ * serves it; elsewhere it is fetched once from PLOTLY_CDN (the numbers work without it).
  */
 (function () {
   "use strict";
