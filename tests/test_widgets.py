@@ -272,8 +272,9 @@ def _static_spec(html: str) -> dict:
     frames, plots = {}, []
     for pos in itertools.product(*map(range, sizes)):
         figures = [f for f in (get(part, pos) for part in spec["figures"]) if f is not None]
-        frames[",".join(map(str, pos))] = {"n": [[label, get(spec["rows"][label], pos)] for label in get(spec["labels"], pos)],
-                                           "w": get(spec["warning"], pos), "p": list(range(len(plots), len(plots) + len(figures)))}
+        rows = [[label, get(spec["rows"][label], pos)] for label in get(spec["labels"], pos)]
+        frames[",".join(map(str, pos))] = {"n": rows, "w": get(spec["warning"], pos),
+                                           "p": list(range(len(plots), len(plots) + len(figures)))}
         plots += figures
     return {"frames": frames, "plots": plots, "names": dict(zip(spec["controls"], spec["names"]))}
 
@@ -351,7 +352,8 @@ def test_both_figure_backends_draw_the_same_choices():
     assert [c for _, c in bars.styled()] == ["#1f77b4", "#ff7f0e", "black"]
     assert bars.categories == ["1", "2", "3"] and plotly["layout"]["xaxis"]["type"] == "category"
     assert plotly["layout"]["showlegend"] and plotly["layout"]["yaxis"]["type"] == "log"
-    for figure in (bars, dataclasses.replace(bars, stacked=True, log_y=False), Figure([Trace("x", [0.0, 1.0], [1.0, 2.0])])):
+    line = Figure([Trace("x", [0.0, 1.0], [1.0, 2.0])])
+    for figure in (bars, dataclasses.replace(bars, stacked=True, log_y=False), line):
         assert figure_png(figure).startswith(PNG)
     with pytest.raises(ValueError, match="kind must be one of"):
         Trace("x", [1], [1.0], kind="area")
@@ -376,8 +378,10 @@ def test_the_package_ships_the_static_files():
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 
     root = Path(__file__).resolve().parents[1]
-    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["densenet_lab.widgets"]
-    files = [p.relative_to(root / "densenet_lab" / "widgets").as_posix() for p in (root / "densenet_lab" / "widgets" / "static").iterdir()]
+    setuptools = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    patterns = setuptools["package-data"]["densenet_lab.widgets"]
+    package = root / "densenet_lab" / "widgets"
+    files = [p.relative_to(package).as_posix() for p in (package / "static").iterdir()]
     assert {"static/explorer.js", "static/explorer.css"} <= set(files)
     assert all(any(fnmatch.fnmatch(f, pattern) for pattern in patterns) for f in files), files
 

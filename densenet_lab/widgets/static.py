@@ -50,7 +50,8 @@ def static_html(explorer: Explorer, preview: bool = False) -> str:
             for c in explorer.controls]
     frames = explorer.static_frames(grid)
     data = json.dumps(encode_grid(explorer.controls, grid, frames), separators=(",", ":")).replace("</", "<\\/")
-    controls = "".join(_static_control(c, values, explorer.defaults[c.name]) for c, values in zip(explorer.controls, grid))
+    controls = "".join(_static_control(c, values, explorer.defaults[c.name])
+                       for c, values in zip(explorer.controls, grid))
     note = f"Static version: {len(frames):,} precomputed settings. {explorer.live_note}"
     return (
         f'<style>{asset("explorer.css")}</style><div class="dlab-explorer">'
