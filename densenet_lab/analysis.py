@@ -119,7 +119,9 @@ def _block_activations(c: DenseNetConfig, cin: int, num_layers: int, area: int, 
     total = 0
     for layer in range(num_layers):
         c_l = cin + layer * k
-        if c.memory_efficient:
+        if c.memory_efficient and c.shared_buffer:
+            pass  # checkpoint keeps only its input, a view of the block's output (counted below)
+        elif c.memory_efficient:
             # checkpoint keeps only its inputs: the block input and each earlier output, once
             total += act(cin) if layer == 0 else act(k)
         else:

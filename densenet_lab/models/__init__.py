@@ -1,7 +1,8 @@
 """DenseNet, its building blocks, the textbook's version, a ResNet, and the registry.
 
-Read in this order: ``dense`` (layer, block, transition), ``densenet`` (the network),
-``textbook`` (d2l 8.7), ``resnet`` (for comparison), ``registry`` (named models).
+Read in this order: ``dense`` (layer, block, transition, as in the paper), ``densenet``
+(the network), ``textbook`` (d2l 8.7), ``resnet`` (for comparison), ``registry`` (named
+models); ``efficient`` holds the memory-efficient and shared-buffer execution of ``dense``.
 """
 
 from .dense import DenseBlock, DenseLayer, Transition
