@@ -9,7 +9,7 @@ from .dense import DenseBlock, DenseLayer, Transition
 from .densenet import DenseNet, DenseNetConfig, init_weights
 from .registry import MODELS, ModelEntry, cifar_config, create_model, get_entry, list_models
 from .resnet import BasicBlock, ResNet
-from .textbook import TextbookDenseNet, conv_block, d2l_densenet, transition_block
+from .textbook import TextbookDenseBlock, TextbookDenseNet, conv_block, d2l_densenet, transition_block
 
 __all__ = [
     "BasicBlock",
@@ -20,6 +20,7 @@ __all__ = [
     "MODELS",
     "ModelEntry",
     "ResNet",
+    "TextbookDenseBlock",
     "TextbookDenseNet",
     "Transition",
     "cifar_config",
