@@ -119,7 +119,9 @@ def _block_activations(c: DenseNetConfig, cin: int, num_layers: int, area: int, 
     total = 0
     for layer in range(num_layers):
         c_l = cin + layer * k
-        if c.memory_efficient:
+        if c.memory_efficient and c.shared_buffer:
+            pass  # checkpoint keeps only its input, a view of the block's output (counted below)
+        elif c.memory_efficient:
             # checkpoint keeps only its inputs: the block input and each earlier output, once
             total += act(cin) if layer == 0 else act(k)
         else:
@@ -150,7 +152,7 @@ def stages(
     batch = check_int("batch", batch)
     act = lambda channels, s: batch * channels * s * s * FLOAT_BYTES  # noqa: E731
     sizes = c.block_sizes(size)
-    k0, cin = c.num_init_features, c.in_channels
+    k0, cin = c.num_init_features, c.image_channels
 
     if c.stem == "cifar":
         stem = Stage("stem", 1, cin, k0, size, size, cin * k0 * 9, 2 * batch * cin * k0 * 9 * size**2, act(cin, size))
@@ -219,19 +221,19 @@ def estimate_activation_memory(
     return sum(s.activation_bytes for s in stages(c, input_size, batch))
 
 
-def _input(model: nn.Module, input_size: int, batch: int, in_channels: int | None, device=None) -> torch.Tensor:
-    if in_channels is None:
-        in_channels = getattr(getattr(model, "config", None), "in_channels", 3)
+def _input(model: nn.Module, input_size: int, batch: int, image_channels: int | None, device=None) -> torch.Tensor:
+    if image_channels is None:
+        image_channels = getattr(getattr(model, "config", None), "image_channels", 3)
     input_size = check_int("input_size", input_size)
     batch = check_int("batch", batch)
     if device is None:
         device = next(model.parameters()).device
-    return torch.randn(batch, in_channels, input_size, input_size, device=device)
+    return torch.randn(batch, image_channels, input_size, input_size, device=device)
 
 
-def measure_flops(model: nn.Module, input_size: int, batch: int = 1, in_channels: int | None = None) -> int:
+def measure_flops(model: nn.Module, input_size: int, batch: int = 1, image_channels: int | None = None) -> int:
     """Forward FLOPs counted by ``torch.utils.flop_counter`` on a real forward pass (eval mode)."""
-    x = _input(model, input_size, batch, in_channels)
+    x = _input(model, input_size, batch, image_channels)
     was_training = model.training
     model.eval()
     try:
@@ -243,7 +245,7 @@ def measure_flops(model: nn.Module, input_size: int, batch: int = 1, in_channels
 
 
 def measure_activation_memory(
-    model: nn.Module, input_size: int, batch: int = 1, in_channels: int | None = None
+    model: nn.Module, input_size: int, batch: int = 1, image_channels: int | None = None
 ) -> int:
     """Bytes saved for backward by one training forward pass, measured.
 
@@ -252,7 +254,7 @@ def measure_activation_memory(
     Works on any device, the ``meta`` device too (shapes only: nothing is allocated, so a
     size can be checked before it is run); BatchNorm statistics are restored afterwards.
     """
-    x = _input(model, input_size, batch, in_channels)
+    x = _input(model, input_size, batch, image_channels)
     state = {n: t.detach().clone() for n, t in model.named_buffers()}
     # a storage is told by its C++ object, not its data pointer (0 for every meta tensor)
     skip = {t.untyped_storage()._cdata for t in [*model.parameters(), *model.buffers()]}
@@ -279,14 +281,14 @@ def measure_activation_memory(
 
 
 def measure_peak_cuda_memory(
-    model: nn.Module, input_size: int, batch: int = 1, in_channels: int | None = None
+    model: nn.Module, input_size: int, batch: int = 1, image_channels: int | None = None
 ) -> int:
     """Peak CUDA bytes allocated by one training step (forward + backward) beyond what the
     model and its gradients held before. Needs the model on a CUDA device."""
     device = next(model.parameters()).device
     if device.type != "cuda":
         raise ValueError(f"measure_peak_cuda_memory needs a model on a CUDA device, got one on {device}")
-    x = _input(model, input_size, batch, in_channels)
+    x = _input(model, input_size, batch, image_channels)
     model.train()
     model.zero_grad(set_to_none=False)
     torch.cuda.synchronize(device)

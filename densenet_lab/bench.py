@@ -68,16 +68,16 @@ class Workload:
     model: str
     input_size: int
     batch: int
-    in_channels: int = 3
+    image_channels: int = 3
 
 
 WORKLOADS = {
-    "d2l_densenet": Workload("d2l_densenet", 96, 256, in_channels=1),
+    "d2l_densenet": Workload("d2l_densenet", 96, 256, image_channels=1),
     "densenet_bc100_k12": Workload("densenet_bc100_k12", 32, 256),
     "densenet121": Workload("densenet121", 224, 64),
 }
 QUICK_WORKLOADS = {
-    "d2l_densenet": Workload("d2l_densenet", 96, 2, in_channels=1),
+    "d2l_densenet": Workload("d2l_densenet", 96, 2, image_channels=1),
     "densenet_bc100_k12": Workload("densenet_bc100_k12", 32, 4),
     "densenet121": Workload("densenet121", 64, 2),
 }
@@ -95,7 +95,7 @@ def build(workload: Workload, mode: Mode) -> nn.Module | None:
         return None  # the textbook network has neither variant
     else:
         extra = {"shared_buffer": True} if mode.shared_buffer else {}  # a DenseNet option only
-        model = create_model(workload.model, in_channels=workload.in_channels,
+        model = create_model(workload.model, image_channels=workload.image_channels,
                              memory_efficient=mode.memory_efficient, **extra)
     return model
 
@@ -108,7 +108,7 @@ def _sync(device: torch.device) -> None:
 def time_steps(model: nn.Module, workload: Workload, mode: Mode, device: torch.device, *,
                train: bool, warmup: int, iters: int) -> float:
     """Images per second of training steps (forward, backward, SGD) or of inference."""
-    x = torch.randn(workload.batch, workload.in_channels, workload.input_size, workload.input_size, device=device)
+    x = torch.randn(workload.batch, workload.image_channels, workload.input_size, workload.input_size, device=device)
     if mode.channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
     y = torch.randint(0, 10, (workload.batch,), device=device)
@@ -145,7 +145,7 @@ def peak_memory_mb(model: nn.Module, workload: Workload, mode: Mode, device: tor
         dtype = amp_dtype(mode.amp, device)
         with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
             saved = analysis.measure_activation_memory(model, workload.input_size, workload.batch,
-                                                       in_channels=workload.in_channels)
+                                                       image_channels=workload.image_channels)
         return saved / 2**20
     torch.cuda.reset_peak_memory_stats(device)
     time_steps(model, workload, mode, device, train=True, warmup=0, iters=1)
@@ -162,7 +162,7 @@ def largest_batch(workload: Workload, mode: Mode, device: torch.device, limit: i
         if mode.channels_last:
             model = model.to(memory_format=torch.channels_last)
         try:
-            time_steps(model, Workload(workload.model, workload.input_size, batch, workload.in_channels), mode,
+            time_steps(model, Workload(workload.model, workload.input_size, batch, workload.image_channels), mode,
                        device, train=True, warmup=1, iters=1)
             fits, batch = batch, batch * 2
         except torch.OutOfMemoryError:

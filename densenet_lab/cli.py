@@ -69,12 +69,12 @@ def _check_info_fits(args: argparse.Namespace, entry, size: int, batch: int) -> 
     if entry.config is None and size < entry.min_input_size:
         raise ValueError(f"input_size={size} is too small for {entry.name}: the minimum is {entry.min_input_size}")
     with torch.device("meta"):
-        meta = create_model(args.model, num_classes=args.num_classes, in_channels=args.in_channels,
+        meta = create_model(args.model, num_classes=args.num_classes, image_channels=args.image_channels,
                             memory_efficient=args.memory_efficient)
     need = sum(p.numel() * p.element_size() for p in meta.parameters())
     if entry.config is None:
-        in_channels = args.in_channels or entry.in_channels
-        need += analysis.measure_activation_memory(meta, size, batch, in_channels=in_channels)
+        image_channels = args.image_channels or entry.image_channels
+        need += analysis.measure_activation_memory(meta, size, batch, image_channels=image_channels)
     have = _physical_memory()
     if have is not None and need > have:
         raise ValueError(
@@ -89,17 +89,17 @@ def cmd_info(args: argparse.Namespace) -> int:
     size = check_int("--input-size", entry.input_size if args.input_size is None else args.input_size)
     batch = check_int("--batch", args.batch)
     _check_info_fits(args, entry, size, batch)
-    model = create_model(args.model, num_classes=args.num_classes, in_channels=args.in_channels,
+    model = create_model(args.model, num_classes=args.num_classes, image_channels=args.image_channels,
                          memory_efficient=args.memory_efficient)
     rows = analysis.stages(model, size, batch) if entry.config is not None else None  # checks size, batch
     total_params = analysis.count_parameters(model)
     print(f"{args.model}: {entry.description}")
-    print(f"input {batch} x {getattr(model, 'config', entry).in_channels} x {size} x {size}, "
+    print(f"input {batch} x {args.image_channels or entry.image_channels} x {size} x {size}, "
           f"{total_params:,} parameters")
     if entry.config is None:  # not one of the paper's DenseNets: measured totals only
-        in_channels = args.in_channels or entry.in_channels
-        flops = analysis.measure_flops(model, size, batch, in_channels=in_channels)
-        saved = analysis.measure_activation_memory(model, size, batch, in_channels=in_channels)
+        image_channels = args.image_channels or entry.image_channels
+        flops = analysis.measure_flops(model, size, batch, image_channels=image_channels)
+        saved = analysis.measure_activation_memory(model, size, batch, image_channels=image_channels)
         print(f"forward FLOPs {_si(flops, 'FLOPs')}, training activations {_mib(saved)} (measured)")
         return 0
     assert rows is not None
@@ -120,7 +120,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def _model_for_data(name: str, info, memory_efficient: bool = False):
     """The registered model ``name`` shaped for the data: its channels and classes."""
-    model = create_model(name, num_classes=info.num_classes, in_channels=info.channels,
+    model = create_model(name, num_classes=info.num_classes, image_channels=info.channels,
                          memory_efficient=memory_efficient)
     config = getattr(model, "config", None)
     minimum = config.min_input_size if config is not None else get_entry(name).min_input_size
@@ -433,7 +433,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input-size", type=int, metavar="N", help="image height = width (default: the model's own)")
     p.add_argument("--batch", type=int, default=1, metavar="B", help="batch size for FLOPs and memory (default 1)")
     p.add_argument("--num-classes", type=int, metavar="C", help="classifier outputs (default: the model's own)")
-    p.add_argument("--in-channels", type=int, metavar="C", help="image channels (default: the model's own)")
+    p.add_argument("--image-channels", "--in-channels", type=int, metavar="C", dest="image_channels",
+                   help="channels of the input images (default: the model's own)")
     p.add_argument("--memory-efficient", action="store_true", help="the checkpointed variant")
     p.set_defaults(func=cmd_info)
 

@@ -109,10 +109,12 @@ def plot_feature_reuse(untrained: Tensor, trained: Tensor, title: str = "feature
     return fig
 
 
-def sweep_model(growth_rate: int, in_channels: int, num_classes: int, block_config: tuple[int, ...] = (3, 3)) -> DenseNet:
+def sweep_model(growth_rate: int, image_channels: int, num_classes: int,
+                block_config: tuple[int, ...] = (3, 3)) -> DenseNet:
     """The small DenseNet-BC of the growth-rate sweep: CIFAR stem with 2k channels, bottlenecks, theta 0.5."""
     return DenseNet(growth_rate=check_int("growth_rate", growth_rate, maximum=256), block_config=block_config,
-                    num_init_features=2 * growth_rate, in_channels=in_channels, num_classes=num_classes, stem="cifar")
+                    num_init_features=2 * growth_rate, image_channels=image_channels, num_classes=num_classes,
+                    stem="cifar")
 
 
 @dataclass

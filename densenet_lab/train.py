@@ -2,7 +2,7 @@
 
     >>> from densenet_lab import create_model, data, train
     >>> ds = data.load_data("digits")
-    >>> history = train.fit(create_model("densenet_bc100_k12", in_channels=1), ds, "quick")
+    >>> history = train.fit(create_model("densenet_bc100_k12", image_channels=1), ds, "quick")
 
 It picks the device (CUDA, Apple MPS, CPU), can use mixed precision (bf16, or fp16 with a
 gradient scaler), ``channels_last`` and ``torch.compile``, shows tqdm progress bars (and a

@@ -9,7 +9,7 @@ from densenet_lab.models import DenseLayer, DenseNet, DenseNetConfig, create_mod
 CONFIGS = {
     "bc-cifar": DenseNetConfig(growth_rate=12, block_config=(4, 4, 4), num_init_features=24, stem="cifar", num_classes=10),
     "plain-cifar": DenseNetConfig(growth_rate=6, block_config=(3, 5), num_init_features=16, bottleneck=False, compression=1.0, stem="cifar"),
-    "odd": DenseNetConfig(growth_rate=7, block_config=(2, 3, 1), num_init_features=9, bn_size=2, compression=0.7, in_channels=1, num_classes=3),
+    "odd": DenseNetConfig(growth_rate=7, block_config=(2, 3, 1), num_init_features=9, bn_size=2, compression=0.7, image_channels=1, num_classes=3),
     "imagenet-small": DenseNetConfig(growth_rate=8, block_config=(2, 2, 2, 2), num_init_features=16, drop_rate=0.2),
 }
 SIZES = {"bc-cifar": 32, "plain-cifar": 17, "odd": 40, "imagenet-small": 64}

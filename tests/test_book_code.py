@@ -52,7 +52,7 @@ def test_the_textbook_calls_work_as_printed(chapter3):
 def test_chapter3_dense_block_equals_the_package(chapter3, num_convs, in_channels, growth):
     x = torch.randn(2, in_channels, 6, 6)
     assert_same_module(chapter3["DenseBlock"](num_convs, growth),
-                       textbook.DenseBlock(num_convs, in_channels, growth), x)
+                       textbook.TextbookDenseBlock(num_convs, in_channels, growth), x)
 
 
 def test_chapter3_conv_and_transition_blocks_equal_the_package(chapter3):
@@ -67,7 +67,7 @@ def test_chapter4_textbook_network_equals_the_package():
     build = taught("04_whole_network")["textbook_densenet"]
     x = torch.randn(2, 1, 96, 96)
     assert_same_module(build(), create_model("d2l_densenet"), x)
-    small = dict(num_channels=16, growth_rate=8, arch=(2, 3), num_classes=5, in_channels=3)
+    small = dict(num_channels=16, growth_rate=8, arch=(2, 3), num_classes=5, image_channels=3)
     assert_same_module(build(**small), textbook.d2l_densenet(**small), torch.randn(2, 3, 40, 40))
 
 

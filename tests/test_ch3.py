@@ -60,4 +60,4 @@ def test_the_chapter3_parameter_table_describes_a_plain_block():
     total = sum(r.params for r in rows)
     assert total == count_parameters(DenseBlock(6, 24, 12, bottleneck=False))
     # the textbook's convolutions keep a bias: k more parameters per layer
-    assert total + 6 * 12 == count_parameters(textbook.DenseBlock(6, 24, 12))
+    assert total + 6 * 12 == count_parameters(textbook.TextbookDenseBlock(6, 24, 12))

@@ -28,13 +28,13 @@ def chapter4():
 
 
 def textbook_net(num_channels=64, growth_rate=32, arch=(4, 4, 4, 4), num_classes=10,
-                 in_channels=1, head=None, halve=True):
+                 image_channels=1, head=None, halve=True):
     net = nn.Sequential()
     net.add_module("b1", nn.Sequential(
-        nn.Conv2d(in_channels, num_channels, kernel_size=7, stride=2, padding=3),
+        nn.Conv2d(image_channels, num_channels, kernel_size=7, stride=2, padding=3),
         nn.BatchNorm2d(num_channels), nn.ReLU(), nn.MaxPool2d(kernel_size=3, stride=2, padding=1)))
     for i, num_convs in enumerate(arch):
-        net.add_module(f"dense_blk{i + 1}", textbook.DenseBlock(num_convs, num_channels, growth_rate))
+        net.add_module(f"dense_blk{i + 1}", textbook.TextbookDenseBlock(num_convs, num_channels, growth_rate))
         num_channels += num_convs * growth_rate
         if i != len(arch) - 1:
             out = num_channels // 2 if halve else num_channels

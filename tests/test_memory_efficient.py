@@ -5,9 +5,10 @@ import copy
 import pytest
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from densenet_lab.analysis import measure_activation_memory
-from densenet_lab.models import DenseNet, create_model
+from densenet_lab.models import DenseLayer, DenseNet, create_model
 
 from .conftest import assert_close_state
 
@@ -57,6 +58,41 @@ def test_running_statistics_are_updated_once_per_step():
     train_steps(model, steps=1)
     counts = {name: int(t) for name, t in model.state_dict().items() if name.endswith("num_batches_tracked")}
     assert set(counts.values()) == {1}, counts
+
+
+def set_momentum(model: nn.Module, momentum: float | None) -> nn.Module:
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.momentum = momentum
+    return model
+
+
+@pytest.mark.parametrize("momentum", [0.3, None], ids=["momentum-0.3", "cumulative-average"])
+def test_batchnorm_momentum_is_honoured_with_one_update_per_batch(momentum):
+    """The running statistics follow the module's own momentum (None: the cumulative
+    average of the batches seen), updated once per batch although norm1 runs twice."""
+    torch.manual_seed(0)
+    layer = set_momentum(DenseLayer(6, 4, memory_efficient=True).double(), momentum).train()
+    mean, var = torch.zeros(6, dtype=torch.float64), torch.ones(6, dtype=torch.float64)
+    for step in (1, 2, 3):
+        features = [torch.randn(8, c, 5, 5, dtype=torch.float64, requires_grad=True) for c in (2, 4)]
+        layer(features).pow(2).mean().backward()
+        x = torch.cat(features, 1).detach()
+        factor = 1 / step if momentum is None else momentum  # nn.BatchNorm2d's update rule
+        mean = (1 - factor) * mean + factor * x.mean((0, 2, 3))
+        var = (1 - factor) * var + factor * x.var((0, 2, 3))  # unbiased, as BatchNorm keeps it
+        assert layer.norm1.num_batches_tracked.item() == step
+        torch.testing.assert_close(layer.norm1.running_mean, mean, rtol=1e-12, atol=1e-12)
+        torch.testing.assert_close(layer.norm1.running_var, var, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("momentum", [0.3, None], ids=["momentum-0.3", "cumulative-average"])
+def test_checkpointed_training_equals_plain_training_for_any_momentum(momentum):
+    plain = set_momentum(small().double(), momentum)
+    efficient = copy.deepcopy(plain).set_memory_efficient(True)
+    train_steps(plain, steps=3)
+    train_steps(efficient, steps=3)
+    assert_close_state(plain.state_dict(), efficient.state_dict(), atol=1e-12)
 
 
 def test_checkpointing_is_only_used_when_gradients_are_needed():

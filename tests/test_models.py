@@ -82,7 +82,7 @@ def test_torchvision_resnet18_weights_load():
 
 
 def test_textbook_shape_checks():
-    blk = textbook.DenseBlock(num_convs=2, in_channels=3, num_channels=10)
+    blk = textbook.TextbookDenseBlock(num_convs=2, in_channels=3, num_channels=10)
     y = blk(torch.randn(4, 3, 8, 8))
     assert y.shape == (4, 23, 8, 8)
     assert textbook.transition_block(23, 10)(y).shape == (4, 10, 4, 4)
@@ -99,7 +99,7 @@ def test_textbook_network_channels_and_output():
 
 def test_textbook_block_is_the_paper_block_without_bottleneck():
     ours = DenseBlock(3, in_channels=4, growth_rate=5, bottleneck=False).eval()
-    book = textbook.DenseBlock(3, in_channels=4, num_channels=5).eval()
+    book = textbook.TextbookDenseBlock(3, in_channels=4, num_channels=5).eval()
     for layer, blk in zip(ours.values(), book.net):
         blk[0].load_state_dict(layer.norm1.state_dict())
         blk[2].weight.data.copy_(layer.conv1.weight)
@@ -135,7 +135,7 @@ def test_cifar_models_output_logits(name):
 
 
 def test_grey_images_and_other_sizes():
-    model = create_model("densenet121", num_classes=5, in_channels=1)
+    model = create_model("densenet121", num_classes=5, image_channels=1)
     assert model(torch.randn(2, 1, 97, 61)).shape == (2, 5)  # global pooling: any size works
 
 
@@ -181,7 +181,7 @@ def test_set_memory_efficient_on_a_built_model():
         ({"drop_rate": 1.0}, r"drop_rate must be a number in \[0, 1\), got 1.0"),
         ({"drop_rate": -0.1}, r"drop_rate must be a number in \[0, 1\)"),
         ({"num_classes": 0}, r"num_classes must be an integer >= 1, got 0"),
-        ({"in_channels": 0}, r"in_channels must be an integer >= 1, got 0"),
+        ({"image_channels": 0}, r"image_channels must be an integer >= 1, got 0"),
         ({"stem": "tiny"}, r"stem must be one of 'imagenet', 'cifar', got 'tiny'"),
         ({"num_init_features": -3}, r"num_init_features must be an integer >= 1, got -3"),
     ],
@@ -203,6 +203,10 @@ def test_create_model_checks_its_arguments():
         with pytest.raises(ValueError, match=rf"{next(iter(option))} cannot be set for 'resnet18'"):
             create_model("resnet18", **option)
     assert sum(p.numel() for p in create_model("resnet18", drop_rate=0.0).parameters()) > 0
+    # in_channels is a layer's input (DenseLayer, DenseBlock); the images' channels have their own name
+    for name in ("densenet121", "resnet18"):
+        with pytest.raises(ValueError, match=r"image_channels, not in_channels: pass image_channels=1"):
+            create_model(name, in_channels=1)
 
 
 def test_unknown_model_name_lists_the_names_and_suggests_one():

@@ -25,7 +25,7 @@ TRAIN = ["train", "--model", "densenet_bc40_k12", "--data", "digits", "--image-s
 
 
 def tiny() -> DenseNet:
-    return DenseNet(growth_rate=8, block_config=(2, 2), num_init_features=16, num_classes=10, in_channels=1,
+    return DenseNet(growth_rate=8, block_config=(2, 2), num_init_features=16, num_classes=10, image_channels=1,
                     stem="cifar")
 
 

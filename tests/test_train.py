@@ -19,7 +19,7 @@ from densenet_lab.models import DenseNet
 
 def tiny(**kwargs) -> DenseNet:
     return DenseNet(growth_rate=8, block_config=(2, 2), num_init_features=16, num_classes=10,
-                    in_channels=1, stem="cifar", **kwargs)
+                    image_channels=1, stem="cifar", **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_data_dir_follows_the_environment(monkeypatch, tmp_path):
 def test_quick_recipe_learns_digits():
     torch.manual_seed(0)
     model = DenseNet(growth_rate=12, block_config=(3, 3, 3), num_init_features=24, num_classes=10,
-                     in_channels=1, stem="cifar")
+                     image_channels=1, stem="cifar")
     history = train.fit(model, data.load_data("digits"), "quick", progress=False)
     assert history.last["test_acc"] > 0.8, history.last  # chance is 0.1; typically 0.95 to 0.99
     assert history.last["test_count"] == 360
@@ -259,7 +259,7 @@ def test_a_notebook_keeps_each_progress_bar_as_its_finished_line():
         "from densenet_lab.data import limit, load_data\n"
         "from densenet_lab.train import fit\n"
         "data = limit(load_data('digits', image_size=8), 64)\n"
-        "model = create_model('densenet_bc40_k12', num_classes=10, in_channels=1)\n"
+        "model = create_model('densenet_bc40_k12', num_classes=10, image_channels=1)\n"
         "fit(model, data, 'quick', epochs=2, batch_size=32, progress=True);"
     )
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])

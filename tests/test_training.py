@@ -23,7 +23,7 @@ def test_small_densenet_learns_digits():
     torch.manual_seed(0)
     (xtr, ytr), (xte, yte) = digits_tensors()
     model = DenseNet(growth_rate=8, block_config=(3, 3), num_init_features=16, num_classes=10,
-                     in_channels=1, stem="cifar")
+                     image_channels=1, stem="cifar")
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-4)
     losses = []
     for _ in range(6):

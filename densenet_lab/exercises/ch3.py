@@ -102,13 +102,13 @@ def check_plain_block_parameters(function: Callable[[int, int, int], int]) -> fl
 
 def check_dense_block(block_class: Any) -> float:
     """``DenseBlock(num_convs, in_channels, num_channels)`` written without lazy modules:
-    the same function as ``densenet_lab.models.textbook.DenseBlock`` for the same weights."""
+    the same function as ``densenet_lab.models.textbook.TextbookDenseBlock`` for the same weights."""
     require_answer(block_class, "class DenseBlock(nn.Module)")
     hint = ("conv block i is BN-ReLU-Conv3x3 (padding 1, with bias) reading "
             "in_channels + i * num_channels channels; forward concatenates each output to X")
     for num_convs, in_channels, growth in [(2, 3, 10), (4, 8, 4), (1, 5, 7), (3, 16, 12)]:
         args = (num_convs, in_channels, growth)
         block = call(block_class, *args, what="DenseBlock")
-        compare(block, textbook.DenseBlock(*args), [torch.randn(2, in_channels, 6, 6)],
+        compare(block, textbook.TextbookDenseBlock(*args), [torch.randn(2, in_channels, 6, 6)],
                 what=f"DenseBlock{args}", hint=hint)
     return correct("your DenseBlock computes the package's block on every configuration.", 3)

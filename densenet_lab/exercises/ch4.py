@@ -47,11 +47,11 @@ def _output(module: Any, x: torch.Tensor, *, what: str, hint: str) -> torch.Tens
              f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}", hint)
 
 
-def _logits_at_sizes(model: Any, in_channels: int, num_classes: int, sizes, *, what: str) -> None:
+def _logits_at_sizes(model: Any, image_channels: int, num_classes: int, sizes, *, what: str) -> None:
     for i, size in enumerate(sizes):
         # breaking at the first size is a bug of its own; breaking at a later one, the head
         hint = FIXED_SIZE_HINT if i else "print the shape after each layer to see where it breaks"
-        out = _output(model, torch.randn(2, in_channels, size, size), what=f"{what} at {size}x{size}",
+        out = _output(model, torch.randn(2, image_channels, size, size), what=f"{what} at {size}x{size}",
                       hint=hint)
         if tuple(out.shape) != (2, num_classes):
             fail(f"logits of shape (2, {num_classes}) for a {size}x{size} batch of 2",
@@ -59,20 +59,20 @@ def _logits_at_sizes(model: Any, in_channels: int, num_classes: int, sizes, *, w
 
 
 def check_textbook_network(build: Any) -> float:
-    """``build(num_channels, growth_rate, arch, num_classes, in_channels)``: the textbook's
+    """``build(num_channels, growth_rate, arch, num_classes, image_channels)``: the textbook's
     network, the same function as ``d2l_densenet`` for the same weights, at several sizes."""
     require_answer(build, "def my_textbook_densenet(num_channels=64, growth_rate=32, ...)")
     configs = [({}, (96, 64)),
-               (dict(num_channels=16, growth_rate=8, arch=(2, 3), num_classes=5, in_channels=3),
+               (dict(num_channels=16, growth_rate=8, arch=(2, 3), num_classes=5, image_channels=3),
                 (40, 72)),
                (dict(num_channels=8, growth_rate=4, arch=(1, 2, 1), num_classes=3), (50,))]
-    hint = ("b1 (7x7/2 conv with bias, BN, ReLU, 3x3/2 max pool), then textbook.DenseBlock and "
+    hint = ("b1 (7x7/2 conv with bias, BN, ReLU, 3x3/2 max pool), then textbook.TextbookDenseBlock and "
             "textbook.transition_block in turn (channels halved between blocks), then the head")
     for kwargs, sizes in configs:
         what = "my_textbook_densenet(" + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")"
         model = _build(build, "my_textbook_densenet", **kwargs)
         reference = d2l_densenet(**kwargs)
-        c_in, classes = kwargs.get("in_channels", 1), kwargs.get("num_classes", 10)
+        c_in, classes = kwargs.get("image_channels", 1), kwargs.get("num_classes", 10)
         _logits_at_sizes(model, c_in, classes, sizes, what=what)
         compare(model, reference, [torch.randn(2, c_in, s, s) for s in sizes], what=what, hint=hint)
     return correct("the textbook's network for the same weights, at every configuration and "

@@ -9,6 +9,11 @@
 * ``Transition``: BN-ReLU-1x1 conv to ``floor(compression * channels)`` channels, then
   2x2 average pooling (DenseNet-C when ``compression < 1``).
 
+This is the code to read next to the paper. Two switches hand the work to
+``efficient.py``, which computes the same numbers with less memory or less copying:
+``memory_efficient`` (a layer recomputes its concatenation in backward) and
+``shared_buffer`` (a block writes its features once into one tensor).
+
 Module names (``norm1``, ``conv1``, ``denselayer1``, ...) follow torchvision, so its
 ImageNet weights load into our models unchanged.
 """
@@ -18,34 +23,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from torch.utils.checkpoint import checkpoint
 
 from .._checks import check_bool, check_fraction, check_int
-
-
-class SharedConcat(torch.autograd.Function):
-    """The concatenation of ``features`` without copying: a view of the block's buffer.
-
-    Forward returns ``buffer[:, :C]``, whose channels already hold ``features`` (written
-    there once, as each layer produced them); backward splits the gradient back into one
-    slice per feature, exactly what ``torch.cat``'s backward does.
-    """
-
-    @staticmethod
-    def forward(ctx, buffer: Tensor, *features: Tensor) -> Tensor:
-        ctx.sizes = [f.shape[1] for f in features]
-        return buffer[:, : sum(ctx.sizes)]
-
-    @staticmethod
-    def backward(ctx, grad: Tensor):
-        return (None, *grad.split(ctx.sizes, dim=1))
-
-
-def concat(features: list[Tensor], buffer: Tensor | None = None) -> Tensor:
-    """``torch.cat(features, 1)``, or a view of ``buffer`` that already holds them."""
-    if buffer is None:
-        return torch.cat(features, 1)
-    return SharedConcat.apply(buffer, *features)
+from . import efficient
 
 
 class DenseLayer(nn.Module):
@@ -66,7 +46,8 @@ class DenseLayer(nn.Module):
         bn_size: bottleneck width as a multiple of ``growth_rate`` (4 in the paper).
         drop_rate: dropout after each convolution (the paper uses 0.2 without augmentation).
         memory_efficient: recompute the concatenation and the first BN-ReLU-Conv during
-            backward instead of storing them (Pleiss et al., 2017). Same results, less memory.
+            backward instead of storing them (Pleiss et al., 2017; see ``efficient.py``).
+            Same results, less memory.
     """
 
     def __init__(
@@ -87,65 +68,32 @@ class DenseLayer(nn.Module):
         self.bottleneck = check_bool("bottleneck", bottleneck)
         self.memory_efficient = check_bool("memory_efficient", memory_efficient)
 
-        first_out = bn_size * growth_rate if self.bottleneck else growth_rate
+        width = bn_size * growth_rate if self.bottleneck else growth_rate
         self.norm1 = nn.BatchNorm2d(in_channels)
         self.relu1 = nn.ReLU(inplace=True)
-        self.conv1 = nn.Conv2d(
-            in_channels,
-            first_out,
-            kernel_size=1 if self.bottleneck else 3,
-            padding=0 if self.bottleneck else 1,
-            bias=False,
-        )
         if self.bottleneck:
-            self.norm2 = nn.BatchNorm2d(first_out)
+            self.conv1 = nn.Conv2d(in_channels, width, kernel_size=1, bias=False)
+            self.norm2 = nn.BatchNorm2d(width)
             self.relu2 = nn.ReLU(inplace=True)
-            self.conv2 = nn.Conv2d(first_out, growth_rate, kernel_size=3, padding=1, bias=False)
-
-    def concat_norm_conv(self, features: list[Tensor], update_stats: bool = True, buffer: Tensor | None = None) -> Tensor:
-        """``cat -> BN -> ReLU -> conv1``: the part that sees all earlier features.
-
-        ``update_stats=False`` normalises with the batch statistics as usual but writes
-        the running averages into throw-away copies: the recomputation in backward must
-        not count a batch twice (torchvision's memory-efficient DenseNet does).
-        ``buffer``: the block's shared buffer, when it keeps one (see ``DenseBlock``).
-        """
-        x = concat(features, buffer)
-        norm = self.norm1
-        if update_stats or not norm.training or norm.running_mean is None:
-            x = norm(x)
+            self.conv2 = nn.Conv2d(width, growth_rate, kernel_size=3, padding=1, bias=False)
         else:
-            mean, var = norm.running_mean.clone(), norm.running_var.clone()
-            x = F.batch_norm(x, mean, var, norm.weight, norm.bias, True, 0.1, norm.eps)
-        return self.conv1(self.relu1(x))
+            self.conv1 = nn.Conv2d(in_channels, growth_rate, kernel_size=3, padding=1, bias=False)
 
-    def _checkpointed(self, features: list[Tensor], buffer: Tensor | None) -> Tensor:
-        if torch.compiler.is_compiling():
-            # torch.compile traces the region once and updates the running statistics only
-            # in the forward graph; the call counter below would only break the graph
-            return checkpoint(lambda *inputs: self.concat_norm_conv(list(inputs)), *features, use_reentrant=False)
-        calls = 0
+    def concat_norm_conv(self, features: list[Tensor]) -> Tensor:
+        """``cat -> BN -> ReLU -> conv1``, the part that reads every earlier feature map:
+        ``(N, k0 + l*k, H, W)`` in all -> ``(N, bn_size * k, H, W)`` (or ``k`` without bottleneck)."""
+        x = features[0] if len(features) == 1 else torch.cat(features, 1)
+        return self.conv1(self.relu1(self.norm1(x)))
 
-        def run(*inputs: Tensor) -> Tensor:
-            nonlocal calls
-            calls += 1  # 1: the forward pass; 2: the recomputation in backward
-            return self.concat_norm_conv(list(inputs), update_stats=calls == 1, buffer=buffer)
-
-        return checkpoint(run, *features, use_reentrant=False)
-
-    def forward(self, features: list[Tensor] | Tensor, buffer: Tensor | None = None) -> Tensor:
-        """``features``: the earlier feature maps; ``buffer``: the block's shared buffer whose
-        first channels already hold them (optional; ``DenseBlock`` passes it)."""
+    def forward(self, features: list[Tensor] | Tensor) -> Tensor:
         if isinstance(features, Tensor):
             features = [features]
-        needs_grad = torch.is_grad_enabled() and any(f.requires_grad for f in features)
-        if self.memory_efficient and needs_grad:
-            out = self._checkpointed(features, buffer)
+        if self.memory_efficient:
+            out = efficient.checkpointed_concat_norm_conv(self, features)
         else:
-            out = self.concat_norm_conv(features, buffer=buffer)
+            out = self.concat_norm_conv(features)
         if self.bottleneck:
-            out = self._drop(out)
-            out = self.conv2(self.relu2(self.norm2(out)))
+            out = self.conv2(self.relu2(self.norm2(self._drop(out))))
         return self._drop(out)
 
     def _drop(self, x: Tensor) -> Tensor:
@@ -159,11 +107,8 @@ class DenseBlock(nn.ModuleDict):
     block input and the outputs of all ``l`` layers before it: L(L+1)/2 connections.
     Keyword arguments are passed to every ``DenseLayer``.
 
-    ``shared_buffer=True`` allocates the block's output ``(N, in_channels + L*k, H, W)``
-    once; each layer writes its k new channels into it and reads the concatenation as a
-    view, instead of ``torch.cat`` copying all earlier channels again for every layer
-    (O(L) copying instead of O(L^2)). Same numbers; used in eager mode only, since
-    ``torch.compile`` fuses the concatenations itself.
+    ``shared_buffer=True`` computes the same with the concatenations read from one
+    pre-allocated output tensor instead of copied by ``torch.cat`` (see ``efficient.py``).
     """
 
     def __init__(self, num_layers: int, in_channels: int, growth_rate: int, *, shared_buffer: bool = False,
@@ -182,28 +127,13 @@ class DenseBlock(nn.ModuleDict):
         return self.in_channels + self.num_layers * self.growth_rate
 
     def forward(self, x: Tensor) -> Tensor:
+        # compiled code fuses the concatenations itself, so the buffer serves eager mode only
         if self.shared_buffer and not torch.compiler.is_compiling():
-            return self._forward_shared(x)
+            return efficient.forward_shared_buffer(self, x)
         features = [x]
         for layer in self.values():
             features.append(layer(features))
         return torch.cat(features, 1)
-
-    def _forward_shared(self, x: Tensor) -> Tensor:
-        n, c, h, w = x.shape
-        channels_last = not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last)
-        layout = torch.channels_last if channels_last else torch.contiguous_format
-        buffer = torch.empty((n, self.out_channels, h, w), dtype=x.dtype, device=x.device, memory_format=layout)
-        # writes go through .data: each lands in channels no earlier view covers, so the
-        # views that autograd saved stay valid and need no version check
-        buffer.data[:, :c] = x.detach()
-        features = [x]
-        for layer in self.values():
-            new = layer(features, buffer)
-            buffer.data[:, c : c + new.shape[1]] = new.detach()
-            c += new.shape[1]
-            features.append(new)
-        return SharedConcat.apply(buffer, *features)
 
 
 class Transition(nn.Sequential):

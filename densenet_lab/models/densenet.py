@@ -3,7 +3,7 @@
 ``DenseNetConfig`` holds every hyper-parameter of the paper in one checked place; the
 model, the closed-form analysis (``densenet_lab.analysis``) and the registry all read it.
 
-    stem          (N, in_channels, H, W) -> (N, k0, H', W')
+    stem          (N, image_channels, H, W) -> (N, k0, H', W')
     denseblock i  (N, c, h, w)           -> (N, c + L_i * k, h, w)
     transition i  (N, c, h, w)           -> (N, floor(theta * c), h // 2, w // 2)
     head          BN-ReLU, global average pool, linear -> (N, num_classes)
@@ -42,7 +42,7 @@ class DenseNetConfig:
             (DenseNet-C when below 1).
         drop_rate: dropout after each convolution, in [0, 1).
         num_classes: outputs of the classifier.
-        in_channels: image channels (3 for colour, 1 for grey).
+        image_channels: channels of the input images (3 for colour, 1 for grey).
         stem: ``"imagenet"`` (7x7/2 conv + max pool) or ``"cifar"`` (one 3x3 conv).
         memory_efficient: recompute concatenations in backward (checkpointing).
         shared_buffer: write each block's features once into a pre-allocated buffer and
@@ -57,7 +57,7 @@ class DenseNetConfig:
     compression: float = 0.5
     drop_rate: float = 0.0
     num_classes: int = 1000
-    in_channels: int = 3
+    image_channels: int = 3
     stem: str = "imagenet"
     memory_efficient: bool = False
     shared_buffer: bool = False
@@ -71,7 +71,7 @@ class DenseNetConfig:
         set_(self, "compression", check_fraction("compression", self.compression, include_zero=False, include_one=True))
         set_(self, "drop_rate", check_fraction("drop_rate", self.drop_rate, include_zero=True, include_one=False))
         set_(self, "num_classes", check_int("num_classes", self.num_classes))
-        set_(self, "in_channels", check_int("in_channels", self.in_channels))
+        set_(self, "image_channels", check_int("image_channels", self.image_channels))
         set_(self, "stem", check_choice("stem", self.stem, STEMS))
         for flag in ("bottleneck", "memory_efficient", "shared_buffer"):
             set_(self, flag, check_bool(flag, getattr(self, flag)))
@@ -114,7 +114,7 @@ class DenseNetConfig:
 
 
 class DenseNet(nn.Module):
-    """DenseNet (Huang et al., 2017): ``(N, in_channels, H, W) -> (N, num_classes)`` logits.
+    """DenseNet (Huang et al., 2017): ``(N, image_channels, H, W) -> (N, num_classes)`` logits.
 
     Takes the fields of ``DenseNetConfig`` as keyword arguments (see there); the checked
     configuration is kept as ``model.config``. ``features`` holds the stem, the blocks
@@ -157,20 +157,20 @@ class DenseNet(nn.Module):
     @staticmethod
     def _stem(c: DenseNetConfig) -> OrderedDict[str, nn.Module]:
         if c.stem == "cifar":
-            conv = nn.Conv2d(c.in_channels, c.num_init_features, kernel_size=3, padding=1, bias=False)
+            conv = nn.Conv2d(c.image_channels, c.num_init_features, kernel_size=3, padding=1, bias=False)
             return OrderedDict(conv0=conv)
         return OrderedDict(
-            conv0=nn.Conv2d(c.in_channels, c.num_init_features, kernel_size=7, stride=2, padding=3, bias=False),
+            conv0=nn.Conv2d(c.image_channels, c.num_init_features, kernel_size=7, stride=2, padding=3, bias=False),
             norm0=nn.BatchNorm2d(c.num_init_features),
             relu0=nn.ReLU(inplace=True),
             pool0=nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
         )
 
     def check_input(self, x: Tensor) -> None:
-        """Raise ``ValueError`` if ``x`` is not ``(N, in_channels, H, W)`` with H, W large enough,
+        """Raise ``ValueError`` if ``x`` is not ``(N, image_channels, H, W)`` with H, W large enough,
         in the dtype of the weights (see ``check_images``)."""
         c = self.config
-        check_images(x, self.features.conv0.weight, c.in_channels)
+        check_images(x, self.features.conv0.weight, c.image_channels)
         if min(x.shape[-2:]) < c.min_input_size:
             raise ValueError(
                 f"input size {x.shape[-2]}x{x.shape[-1]} is too small for this network "
@@ -179,7 +179,7 @@ class DenseNet(nn.Module):
             )
 
     def forward_features(self, x: Tensor) -> Tensor:
-        """``(N, in_channels, H, W) -> (N, num_features, h, w)``, after the last BN."""
+        """``(N, image_channels, H, W) -> (N, num_features, h, w)``, after the last BN."""
         self.check_input(x)
         return self.features(x)
 
@@ -201,21 +201,21 @@ class DenseNet(nn.Module):
         return self
 
 
-def check_images(x: Tensor, weight: Tensor, in_channels: int) -> None:
-    """Raise ``ValueError`` unless ``x`` is a batch of images ``(N, in_channels, H, W)`` that a
+def check_images(x: Tensor, weight: Tensor, image_channels: int) -> None:
+    """Raise ``ValueError`` unless ``x`` is a batch of images ``(N, image_channels, H, W)`` that a
     network whose first convolution has ``weight`` can take: in the weights' dtype (under
     autocast any floating-point dtype does). A cheap check of Python values only, so
     ``torch.compile`` keeps one graph."""
     if not isinstance(x, Tensor):
-        raise ValueError(f"input must be a torch.Tensor of shape (N, {in_channels}, H, W), got {type(x).__name__}"
+        raise ValueError(f"input must be a torch.Tensor of shape (N, {image_channels}, H, W), got {type(x).__name__}"
                          + (": convert with torch.from_numpy(x)" if type(x).__module__ == "numpy" else ""))
-    if x.dim() != 4 or x.shape[1] != in_channels:
+    if x.dim() != 4 or x.shape[1] != image_channels:
         hint = ""
-        if x.dim() == 4 and x.shape[-1] == in_channels:
+        if x.dim() == 4 and x.shape[-1] == image_channels:
             hint = "; channels come first: x.permute(0, 3, 1, 2) turns (N, H, W, C) images into (N, C, H, W)"
-        elif x.dim() == 3 and x.shape[0] == in_channels:
+        elif x.dim() == 3 and x.shape[0] == image_channels:
             hint = "; one image needs a batch dimension: x.unsqueeze(0)"
-        raise ValueError(f"input must have shape (N, {in_channels}, H, W) for in_channels={in_channels}, "
+        raise ValueError(f"input must have shape (N, {image_channels}, H, W) for image_channels={image_channels}, "
                          f"got {tuple(x.shape)}{hint}")
     if x.dtype != weight.dtype and not (x.is_floating_point() and torch.is_autocast_enabled(x.device.type)):
         convert = "x.float()" if weight.dtype == torch.float32 else f"x.to({weight.dtype})"

@@ -34,7 +34,7 @@ class ModelEntry:
     family: str
     description: str
     num_classes: int
-    in_channels: int = 3
+    image_channels: int = 3
     config: DenseNetConfig | None = None  # set for the DenseNets of the paper
     build: Callable[..., nn.Module] | None = None  # for the other models
     params: dict[int, int] = field(default_factory=dict)
@@ -124,8 +124,9 @@ MODELS: dict[str, ModelEntry] = {
             family="textbook",
             description="the textbook's DenseNet for 96x96 Fashion-MNIST (d2l 8.7)",
             num_classes=10,
-            in_channels=1,
-            build=lambda num_classes, in_channels: d2l_densenet(num_classes=num_classes, in_channels=in_channels),
+            image_channels=1,
+            build=lambda num_classes, image_channels: d2l_densenet(num_classes=num_classes,
+                                                                   image_channels=image_channels),
             input_size=96,
             min_input_size=29,  # its stem and three halving transitions leave 1x1 at 29x29, nothing below
         ),
@@ -134,7 +135,7 @@ MODELS: dict[str, ModelEntry] = {
             family="resnet",
             description="ResNet-18, ImageNet stem (torchvision layout)",
             num_classes=1000,
-            build=lambda num_classes, in_channels: ResNet(num_classes=num_classes, in_channels=in_channels),
+            build=lambda num_classes, image_channels: ResNet(num_classes=num_classes, image_channels=image_channels),
             params={1000: 11_689_512},
             input_size=224,
         ),
@@ -143,7 +144,8 @@ MODELS: dict[str, ModelEntry] = {
             family="resnet",
             description="ResNet-18 with a 3x3 stem and no max pool, for 32x32 images",
             num_classes=10,
-            build=lambda num_classes, in_channels: ResNet(num_classes=num_classes, in_channels=in_channels, stem="cifar"),
+            build=lambda num_classes, image_channels: ResNet(num_classes=num_classes, image_channels=image_channels,
+                                                              stem="cifar"),
         ),
     ]
 }
@@ -171,7 +173,7 @@ def create_model(
     name: str,
     *,
     num_classes: int | None = None,
-    in_channels: int | None = None,
+    image_channels: int | None = None,
     memory_efficient: bool = False,
     drop_rate: float = 0.0,
     **overrides,
@@ -182,20 +184,23 @@ def create_model(
         name: a name from ``list_models()``.
         num_classes: classifier outputs (default: the entry's, 10 for CIFAR models,
             1000 for ImageNet models).
-        in_channels: image channels (default: 3, or 1 for ``d2l_densenet``).
+        image_channels: channels of the input images (default: 3, or 1 for ``d2l_densenet``).
         memory_efficient: checkpoint the concatenations (DenseNets of the paper only).
         drop_rate: dropout after each convolution (DenseNets of the paper only).
         **overrides: other ``DenseNetConfig`` fields, e.g. ``growth_rate=16``.
     """
     entry = get_entry(name)
+    if "in_channels" in overrides:  # the layers' name for their input; the images' is another
+        raise ValueError(f"create_model takes the channels of the input images as image_channels, "
+                         f"not in_channels: pass image_channels={overrides['in_channels']!r}")
     num_classes = check_int("num_classes", entry.num_classes if num_classes is None else num_classes)
-    in_channels = check_int("in_channels", entry.in_channels if in_channels is None else in_channels)
+    image_channels = check_int("image_channels", entry.image_channels if image_channels is None else image_channels)
     memory_efficient = check_bool("memory_efficient", memory_efficient)
     drop_rate = check_fraction("drop_rate", drop_rate, include_zero=True, include_one=False)
     if entry.config is not None:
         config = entry.config.replace(
             num_classes=num_classes,
-            in_channels=in_channels,
+            image_channels=image_channels,
             memory_efficient=memory_efficient,
             drop_rate=drop_rate,
             **overrides,
@@ -211,4 +216,4 @@ def create_model(
             f"({', '.join(list_models('cifar') + list_models('imagenet'))}) take them"
         )
     assert entry.build is not None
-    return entry.build(num_classes=num_classes, in_channels=in_channels)
+    return entry.build(num_classes=num_classes, image_channels=image_channels)

@@ -42,12 +42,12 @@ class BasicBlock(nn.Module):
 
 
 class ResNet(nn.Module):
-    """ResNet with basic blocks: ``(N, in_channels, H, W) -> (N, num_classes)``.
+    """ResNet with basic blocks: ``(N, image_channels, H, W) -> (N, num_classes)``.
 
     Args:
         layers: basic blocks per stage, ``(2, 2, 2, 2)`` for ResNet-18.
         num_classes: outputs of the classifier.
-        in_channels: image channels.
+        image_channels: channels of the input images.
         stem: ``"imagenet"`` (7x7/2 conv, BN, ReLU, 3x3/2 max pool) or ``"cifar"``
             (3x3 conv, BN, ReLU, no pooling), as in the DenseNet models.
         width: channels of the first stage; stage ``i`` has ``width * 2**i``.
@@ -57,21 +57,21 @@ class ResNet(nn.Module):
         self,
         layers: tuple[int, ...] = (2, 2, 2, 2),
         num_classes: int = 1000,
-        in_channels: int = 3,
+        image_channels: int = 3,
         stem: str = "imagenet",
         width: int = 64,
     ) -> None:
         super().__init__()
         layers = check_block_config("layers", layers)
         num_classes = check_int("num_classes", num_classes)
-        in_channels = check_int("in_channels", in_channels)
+        image_channels = check_int("image_channels", image_channels)
         width = check_int("width", width)
         self.stem = check_choice("stem", stem, STEMS)
         if stem == "imagenet":
-            self.conv1 = nn.Conv2d(in_channels, width, 7, stride=2, padding=3, bias=False)
+            self.conv1 = nn.Conv2d(image_channels, width, 7, stride=2, padding=3, bias=False)
             self.maxpool: nn.Module = nn.MaxPool2d(3, stride=2, padding=1)
         else:
-            self.conv1 = nn.Conv2d(in_channels, width, 3, padding=1, bias=False)
+            self.conv1 = nn.Conv2d(image_channels, width, 3, padding=1, bias=False)
             self.maxpool = nn.Identity()
         self.bn1 = nn.BatchNorm2d(width)
         self.relu = nn.ReLU(inplace=True)

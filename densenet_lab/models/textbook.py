@@ -2,15 +2,16 @@
 
 The same functions as the book, with one change: every module is told its input
 channels, so the channel arithmetic is in plain sight (the book uses lazy modules that
-hide it). The convolutions keep the book's biases.
+hide it). The convolutions keep the book's biases. The book's ``DenseBlock`` is called
+``TextbookDenseBlock`` here, apart from the paper's ``densenet_lab.models.DenseBlock``.
 
-    >>> blk = DenseBlock(num_convs=2, in_channels=3, num_channels=10)
+    >>> blk = TextbookDenseBlock(num_convs=2, in_channels=3, num_channels=10)
     >>> blk(torch.randn(4, 3, 8, 8)).shape          # 3 + 2 * 10 channels
     torch.Size([4, 23, 8, 8])
     >>> transition_block(23, 10)(torch.randn(4, 23, 8, 8)).shape
     torch.Size([4, 10, 4, 4])
 
-A textbook ``DenseBlock`` computes what ``densenet_lab.models.DenseBlock`` computes
+A ``TextbookDenseBlock`` computes what ``densenet_lab.models.DenseBlock`` computes
 without a bottleneck: BN-ReLU-Conv3x3 on the concatenation of everything before.
 """
 
@@ -32,8 +33,9 @@ def conv_block(in_channels: int, num_channels: int) -> nn.Sequential:
     )
 
 
-class DenseBlock(nn.Module):
-    """``num_convs`` conv blocks, each fed the concatenation of all before it.
+class TextbookDenseBlock(nn.Module):
+    """The textbook's ``DenseBlock``: ``num_convs`` conv blocks, each fed the concatenation
+    of all before it.
 
     ``(N, in_channels, H, W) -> (N, in_channels + num_convs * num_channels, H, W)``;
     ``num_channels`` is the growth rate.
@@ -81,7 +83,7 @@ def d2l_densenet(
     growth_rate: int = 32,
     arch: tuple[int, ...] = (4, 4, 4, 4),
     num_classes: int = 10,
-    in_channels: int = 1,
+    image_channels: int = 1,
 ) -> TextbookDenseNet:
     """The textbook's network for 96x96 Fashion-MNIST: ``(N, 1, 96, 96) -> (N, 10)``.
 
@@ -92,21 +94,21 @@ def d2l_densenet(
     """
     num_channels = check_int("num_channels", num_channels)
     arch = check_block_config("arch", arch)
-    in_channels = check_int("in_channels", in_channels)
+    image_channels = check_int("image_channels", image_channels)
     num_classes = check_int("num_classes", num_classes)
     growth_rate = check_int("growth_rate", growth_rate)
     net = TextbookDenseNet()
     net.add_module(
         "b1",
         nn.Sequential(
-            nn.Conv2d(in_channels, num_channels, kernel_size=7, stride=2, padding=3),
+            nn.Conv2d(image_channels, num_channels, kernel_size=7, stride=2, padding=3),
             nn.BatchNorm2d(num_channels),
             nn.ReLU(),
             nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
         ),
     )
     for i, num_convs in enumerate(arch):
-        block = DenseBlock(num_convs, num_channels, growth_rate)
+        block = TextbookDenseBlock(num_convs, num_channels, growth_rate)
         net.add_module(f"dense_blk{i + 1}", block)
         num_channels = block.out_channels
         if i != len(arch) - 1:
