@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from densenet_lab import data, train
+from densenet_lab import checkpoint, data, runs, train
 from densenet_lab.cli import main
 from densenet_lab.models import DenseNet
 
@@ -75,11 +75,11 @@ def copy_of(run: Path, tmp_path: Path) -> Path:
 
 
 def weights(run: Path) -> dict:
-    return train.load_checkpoint(run)["model"]
+    return checkpoint.load_checkpoint(run)["model"]
 
 
 def assert_same_checkpoints(a: Path, b: Path) -> None:
-    sa, sb = train.load_checkpoint(a), train.load_checkpoint(b)
+    sa, sb = checkpoint.load_checkpoint(a), checkpoint.load_checkpoint(b)
     for key, value in sa["model"].items():
         assert torch.equal(value, sb["model"][key]), key  # bitwise
     for key, value in sa["optimizer"]["state"].items():
@@ -106,7 +106,7 @@ def test_resume_takes_every_setting_from_the_run_and_evaluate_agrees(cpu_run, tm
     assert [e["epoch"] for e in history] == [1, 2, 3]
     # the schedule is recomputed over the 3 epochs: cosine, so back up, then down to 0 at the end
     assert history[1]["lr"] == 0.0 and history[2]["lr"] == 0.0
-    assert train.load_checkpoint(run)["optimizer"]["param_groups"][0]["lr"] == 0.0
+    assert checkpoint.load_checkpoint(run)["optimizer"]["param_groups"][0]["lr"] == 0.0
     code, out, err = cli(capsys, "evaluate", run)
     assert code == 0, err
     assert f"(epoch 3): test accuracy {history[-1]['test_acc']:.4f}, loss {history[-1]['test_loss']:.4f}" in out
@@ -141,9 +141,9 @@ def test_resume_refuses_a_flag_that_contradicts_the_run(cpu_run, capsys, flags, 
 
 def test_fit_refuses_to_resume_with_other_settings(tmp_path, digits8):
     train.fit(tiny(), digits8, "quick", epochs=1, batch_size=128, out_dir=tmp_path, progress=False)
-    with pytest.raises(train.RunDirError, match=r"recipe batch_size 64: the run trains with recipe batch_size 128"):
+    with pytest.raises(runs.RunDirError, match=r"recipe batch_size 64: the run trains with recipe batch_size 128"):
         train.fit(tiny(), digits8, "quick", epochs=2, batch_size=64, out_dir=tmp_path, resume=True, progress=False)
-    with pytest.raises(train.RunDirError, match=r"with recipe 'cpu': the run trains with recipe 'quick'"):
+    with pytest.raises(runs.RunDirError, match=r"with recipe 'cpu': the run trains with recipe 'quick'"):
         train.fit(tiny(), digits8, "cpu", epochs=2, out_dir=tmp_path, resume=True, progress=False)
     # left unset, the batch size is the run's
     history = train.fit(tiny(), digits8, "quick", epochs=2, out_dir=tmp_path, resume=True, progress=False)
@@ -163,9 +163,9 @@ def test_the_same_seed_gives_the_same_run(tmp_path, capsys, one_thread):
 # after epoch 1's checkpoint and history are written.
 STOP_AFTER_EPOCH_1 = textwrap.dedent("""
     import os, runpy, signal, sys, time
-    from densenet_lab import train
+    from densenet_lab import runs
 
-    save, stop = train.History.save, getattr(signal, sys.argv[1])
+    save, stop = runs.History.save, getattr(signal, sys.argv[1])
     # a terminal's Ctrl-C raises KeyboardInterrupt; a shell that started us in the background
     # may have set SIGINT to be ignored, so say it again
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -176,7 +176,7 @@ STOP_AFTER_EPOCH_1 = textwrap.dedent("""
             os.kill(os.getpid(), stop)
             time.sleep(60)
 
-    train.History.save = save_then_stop
+    runs.History.save = save_then_stop
     sys.argv = ["densenet-lab", *sys.argv[2:]]
     runpy.run_module("densenet_lab.cli", run_name="__main__")
 """)
@@ -203,7 +203,7 @@ def test_resume_after_ctrl_c_or_a_kill_equals_the_uninterrupted_run(tmp_path, ca
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
     result = subprocess.run([sys.executable, "-c", STOP_AFTER_EPOCH_1, sig, *RESUMABLE, "--out", str(out)],
                             capture_output=True, text=True, timeout=120, env=env)
-    assert train.load_checkpoint(out)["epoch"] == 1
+    assert checkpoint.load_checkpoint(out)["epoch"] == 1
     if sig == "SIGINT":
         assert result.returncode == 130, result.stderr[-2000:]
         assert result.stderr.strip().splitlines()[-1] == (
@@ -228,11 +228,11 @@ def test_resume_under_another_number_of_processes_is_refused(tmp_path, digits8, 
                           "resume it with torchrun --nproc_per_node 2")
     fitted = tmp_path / "fit"  # the same check in fit, from the checkpoint
     train.fit(tiny(), digits8, "quick", epochs=1, batch_size=128, out_dir=fitted, progress=False)
-    state = train.load_checkpoint(fitted)
+    state = checkpoint.load_checkpoint(fitted)
     state["torch_rng"] = state["torch_rng"] * 2  # as two processes would have saved it
     del state["format"], state["version"]
-    train.save_checkpoint(fitted / "checkpoint.pt", state)
-    with pytest.raises(train.RunDirError, match=r"by 2 process\(es\), so 1 cannot continue it.*--nproc_per_node 2"):
+    checkpoint.save_checkpoint(fitted / "checkpoint.pt", state)
+    with pytest.raises(runs.RunDirError, match=r"by 2 process\(es\), so 1 cannot continue it.*--nproc_per_node 2"):
         train.fit(tiny(), digits8, "quick", epochs=2, out_dir=fitted, resume=True, progress=False)
 
 
@@ -245,7 +245,7 @@ def test_a_folder_that_a_live_run_holds_is_refused(tmp_path, capsys, cpu_run, di
     (out / ".lock").write_text(f"{owner} {socket.gethostname()}\n")
     code, _, err = cli(capsys, *TRAIN, "--out", out)
     assert_one_line_error(code, err, f"{out} is in use by another densenet-lab run (process {owner})")
-    with pytest.raises(train.RunDirError, match="in use by another densenet-lab run"):
+    with pytest.raises(runs.RunDirError, match="in use by another densenet-lab run"):
         train.fit(tiny(), digits8, "quick", epochs=1, out_dir=out, progress=False)
     run = copy_of(cpu_run, tmp_path)
     (run / ".lock").write_text(f"{owner} {socket.gethostname()}\n")
@@ -275,7 +275,7 @@ def test_planted_temporary_file_symlinks_are_not_followed(tmp_path, digits8):
         victims.append(victim)
     train.fit(tiny(), digits8, "quick", epochs=2, batch_size=128, out_dir=out, resume=True, progress=False)
     assert all(v.read_text() == "precious" for v in victims)
-    assert train.load_checkpoint(out)["epoch"] == 2
+    assert checkpoint.load_checkpoint(out)["epoch"] == 2
     leftovers = {p.name for p in out.iterdir()} - {"checkpoint.pt", "history.json", "history.csv", "run.json"}
     assert leftovers == {f"{name}.tmp" for name in ("checkpoint.pt", "history.json", "history.csv", "run.json")}
 
@@ -341,15 +341,15 @@ def test_corrupt_or_incomplete_run_json(cpu_run, tmp_path, capsys, text, message
 
 def test_a_checkpoint_of_another_model_or_with_missing_parts(cpu_run, tmp_path, capsys):
     run = copy_of(cpu_run, tmp_path)
-    state = train.load_checkpoint(run)
+    state = checkpoint.load_checkpoint(run)
     del state["format"], state["version"]
-    train.save_checkpoint(run / "checkpoint.pt", {**state, "model": tiny().state_dict()})
+    checkpoint.save_checkpoint(run / "checkpoint.pt", {**state, "model": tiny().state_dict()})
     for argv in (["evaluate", run], ["train", "--resume", run, "--epochs", "3", "--quiet"]):
         code, _, err = cli(capsys, *argv)
         assert_one_line_error(code, err, f"{run / 'checkpoint.pt'} does not hold this model's weights: ",
                               "missing weights (e.g. ", "weights of another shape (e.g. features.conv0.weight)")
     del state["optimizer"]
-    train.save_checkpoint(run / "checkpoint.pt", state)
+    checkpoint.save_checkpoint(run / "checkpoint.pt", state)
     code, _, err = cli(capsys, "train", "--resume", run, "--epochs", "3", "--quiet")
     assert_one_line_error(code, err, f"{run / 'checkpoint.pt'} is incomplete: it has no 'optimizer'")
 
@@ -359,9 +359,9 @@ class NotATensor:
 
 
 def test_checkpoint_errors_never_advise_weights_only_false(tmp_path):
-    torch.save({"format": train.FORMAT, "thing": NotATensor()}, tmp_path / "objects.pt")
-    with pytest.raises(train.CheckpointError) as info:
-        train.load_checkpoint(tmp_path / "objects.pt")
+    torch.save({"format": checkpoint.FORMAT, "thing": NotATensor()}, tmp_path / "objects.pt")
+    with pytest.raises(checkpoint.CheckpointError) as info:
+        checkpoint.load_checkpoint(tmp_path / "objects.pt")
     message = str(info.value)
     assert f"holds Python objects such as {__name__}.NotATensor, not only tensors" in message
     assert "weights_only" not in message and "trust" not in message and "still be loaded" not in message
@@ -407,5 +407,5 @@ def test_a_full_disk_keeps_the_last_good_checkpoint(tmp_path, capsys, monkeypatc
                           f"kept the checkpoint of epoch 1 in {out}; free some space, then continue with: "
                           f"densenet-lab train --resume {out}", exit_code=1)
     monkeypatch.setattr(torch, "save", real_save)
-    assert train.load_checkpoint(out)["epoch"] == 1
+    assert checkpoint.load_checkpoint(out)["epoch"] == 1
     assert sorted(p.name for p in out.iterdir()) == ["checkpoint.pt", "history.csv", "history.json", "run.json"]
