@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import textwrap
@@ -150,6 +151,34 @@ def test_fit_refuses_to_resume_with_other_settings(tmp_path, digits8):
     assert len(history) == 2 and json.loads((tmp_path / "run.json").read_text())["batch_size"] == 128
 
 
+
+def test_fit_refuses_to_resume_another_model_or_data(tmp_path, digits8):
+    """The one resume check (RunDir.check_resume) covers the model and data that ``run`` records."""
+    record = {"model": "tiny", "data": "digits"}
+    train.fit(tiny(), digits8, "quick", epochs=1, batch_size=128, out_dir=tmp_path, progress=False, run=record)
+    with pytest.raises(runs.RunDirError, match=r"with data 'mnist': the run trains with data 'digits'"):
+        train.fit(tiny(), digits8, "quick", epochs=2, out_dir=tmp_path, resume=True, progress=False,
+                  run={**record, "data": "mnist"})
+    assert len(json.loads((tmp_path / "history.json").read_text())) == 1
+
+
+def test_run_json_is_read_once_and_again_under_the_lock(cpu_run, tmp_path, capsys, monkeypatch):
+    run = copy_of(cpu_run, tmp_path)
+    folder = runs.RunDir(run)
+    assert folder.record()["data"] == "digits"
+    (run / "run.json").write_text(json.dumps({**folder.record(), "data": "mnist"}))
+    assert folder.record()["data"] == "digits"  # read once
+    with folder.lock():
+        assert folder.record()["data"] == "mnist"  # read again: another run may have changed it
+    (run / "run.json").write_text(json.dumps({**folder.record(), "data": "digits"}))
+    reads = []
+    real_read = runs.RunDir._read
+    monkeypatch.setattr(runs.RunDir, "_read", lambda self: reads.append(self.path) or real_read(self))
+    code, _, err = cli(capsys, "train", "--resume", run, "--epochs", "3", "--quiet")
+    assert code == 0, err
+    assert reads == [run, run]  # once to check the flags before any data loads, once under the lock
+
+
 # ---- 6. seeds, and resume after Ctrl-C or a kill ------------------------------------------------
 
 def test_the_same_seed_gives_the_same_run(tmp_path, capsys, one_thread):
@@ -262,6 +291,19 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path, digits8):
               on_epoch_end=lambda h: held.append((tmp_path / ".lock").read_text().split()[0]))
     assert held == [str(os.getpid())]  # ours while training
     assert not (tmp_path / ".lock").exists()  # and released
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file permissions")
+def test_run_files_take_the_umask_of_the_moment_they_are_written(tmp_path):
+    for umask, mode in ((0o077, 0o600), (0o022, 0o644), (0o002, 0o664)):
+        before = os.umask(umask)
+        try:
+            checkpoint.save_checkpoint(tmp_path / "checkpoint.pt", {"epoch": 1})
+            runs.History([{"epoch": 1}]).save(tmp_path)
+        finally:
+            os.umask(before)
+        for name in ("checkpoint.pt", "history.json", "history.csv"):
+            assert stat.S_IMODE((tmp_path / name).stat().st_mode) == mode, (name, oct(umask))
 
 
 def test_planted_temporary_file_symlinks_are_not_followed(tmp_path, digits8):

@@ -240,6 +240,23 @@ def test_two_process_ddp_on_cpu(tmp_path, digits8):
     assert ddp_losses[-1] < 0.8 * ddp_losses[0] and one_losses[-1] < 0.8 * one_losses[0]
 
 
+
+@pytest.mark.parametrize("n, world", [(1437, 2), (1437, 4), (10, 3), (3, 4), (64, 8), (7, 1)])
+def test_each_process_gets_an_equal_share_of_every_example(n, world):
+    """As DistributedSampler deals them: the shuffled order padded to a multiple of the process
+    count, every example in some share; ``batches_per_epoch`` counts what ``batches`` gives."""
+    split = data.Split(torch.zeros(n, 1, 2, 2, dtype=torch.uint8), torch.arange(n))
+    shares = []
+    for rank in range(world):
+        gen = torch.Generator().manual_seed(5)  # every process shuffles the same way
+        got = list(data.batches(split, data.INFO["digits"], 4, train=True, generator=gen, rank=rank, world_size=world))
+        assert len(got) == data.batches_per_epoch(n, 4, world)
+        shares.append(torch.cat([y for _, y in got]).tolist())
+    assert all(len(share) == -(-n // world) for share in shares)  # ceil(n / world) each
+    seen = sorted(i for share in shares for i in share)
+    assert set(seen) == set(range(n)) and len(seen) - n == len(shares[0]) * world - n  # only the padding repeats
+
+
 def test_bf16_autocast_and_channels_last_train(digits8):
     torch.manual_seed(0)
     history = train.fit(tiny(), digits8, "quick", epochs=2, amp="bf16", channels_last=True, progress=False)
