@@ -113,7 +113,8 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as err:
-        raise CheckpointError(f"{path} is corrupt or not a densenet-lab checkpoint ({describe_load_error(err)})") from None
+        reason = describe_load_error(err)
+        raise CheckpointError(f"{path} is corrupt or not a densenet-lab checkpoint ({reason})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a densenet-lab checkpoint (it has no '{FORMAT}' format tag)")
     return state

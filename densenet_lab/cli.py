@@ -140,7 +140,8 @@ def _model_for_data(name: str, info, memory_efficient: bool = False):
 # extends the run) and --device may differ (it says where, not what, to train).
 _RUN_FLAGS = (  # (flag, attribute of args, the setting as runs.resume_view names it)
     ("--model", "model", "model"), ("--data", "data", "data"), ("--recipe", "recipe", "recipe"),
-    ("--batch", "batch", "recipe batch_size"), ("--lr", "lr", "recipe lr"), ("--image-size", "image_size", "image_size"),
+    ("--batch", "batch", "recipe batch_size"), ("--lr", "lr", "recipe lr"),
+    ("--image-size", "image_size", "image_size"),
     ("--amp", "amp", "amp"), ("--channels-last", "channels_last", "channels_last"), ("--compile", "compile", "compile"),
     ("--memory-efficient", "memory_efficient", "memory_efficient"), ("--seed", "seed", "seed"),
     ("--deterministic", "deterministic", "deterministic"),

@@ -39,7 +39,7 @@ def pick_device(device: str | torch.device | None = None, *, name: str = "device
     """
     if device is None:
         if torch.cuda.is_available():
-            return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+            return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
         return torch.device("mps") if _mps_available() else torch.device("cpu")
     try:
         chosen = torch.device(device)

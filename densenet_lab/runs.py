@@ -98,7 +98,8 @@ def resume_view(record: Mapping[str, Any]) -> dict[str, Any]:
     view: dict[str, Any] = {}
     for key in KEPT_ON_RESUME:
         if key == "recipe" and isinstance(record.get(key), dict):
-            view.update({("recipe" if k == "name" else f"recipe {k}"): v for k, v in record[key].items() if k != "epochs"})
+            recipe = record[key]
+            view.update({("recipe" if k == "name" else f"recipe {k}"): v for k, v in recipe.items() if k != "epochs"})
         elif key in record:
             view[key] = record[key]
     return view

@@ -56,7 +56,8 @@ def fit(model: nn.Module, dataset: data_mod.Dataset, recipe: str | Recipe = "qui
         device: str | torch.device | None = None, amp: bool | str | None = None, channels_last: bool = False,
         compile: bool = False, seed: int = 0, deterministic: bool = False, progress: bool = True,
         live_plot: bool = False, run: dict[str, Any] | None = None,
-        on_epoch_end: Callable[[History], None] | None = None, on_step: Callable[[int, int], None] | None = None) -> History:
+        on_epoch_end: Callable[[History], None] | None = None,
+        on_step: Callable[[int, int], None] | None = None) -> History:
     """Train ``model`` on ``dataset`` with a recipe; returns the metrics ``History``.
 
     Args:
@@ -88,52 +89,53 @@ def fit(model: nn.Module, dataset: data_mod.Dataset, recipe: str | Recipe = "qui
         recipe = _recipe_for(recipe, epochs, batch_size, lr, run_dir if resume else None)
         record = {**(run or {}), **_settings(recipe, hw, channels_last, compile, seed, deterministic)}
         seed_everything(seed + hw.rank, deterministic)  # dropout differs per process, the data order does not
-        t = _Training.create(model, recipe, hw, len(dataset.train), seed=seed, channels_last=channels_last,
-                             progress=progress, on_step=on_step)
+        training = Training.create(model, recipe, hw, len(dataset.train), seed=seed, channels_last=channels_last,
+                                   progress=progress, on_step=on_step)
         if run_dir is not None:
-            t.open_run(run_dir, record, resume=resume, force=force)  # check, record, continue from the checkpoint
+            training.open_run(run_dir, record, resume=resume, force=force)  # check, record, continue its checkpoint
         net = _distribute(model, hw, compile)
         dataset = dataset.to(hw.device)
         plot = LivePlot() if live_plot and hw.is_main else None
-        for epoch in range(len(t.history) + 1, recipe.epochs + 1):
-            train = train_one_epoch(net, dataset, t, epoch)
+        for epoch in range(len(training.history) + 1, recipe.epochs + 1):
+            train = train_one_epoch(net, dataset, training, epoch)
             test = evaluate(model, dataset.test, dataset.info, batch_size=max(recipe.batch_size, 256),
                             device=hw.device, amp=amp, channels_last=channels_last, rank=hw.rank,
                             world_size=hw.world_size)
-            t.history.add(epoch, t.optimizer.param_groups[0]["lr"], train, test, hw.peak_memory_mb())
+            training.history.add(epoch, training.optimizer.param_groups[0]["lr"], train, test, hw.peak_memory_mb())
             if progress and hw.is_main:
-                print_epoch(t.history.last)
+                print_epoch(training.history.last)
             if run_dir is not None:
-                t.save(epoch)  # the checkpoint and the history, written by the first process
+                training.save(epoch)  # the checkpoint and the history, written by the first process
             if plot is not None:
-                plot.update(t.history)
+                plot.update(training.history)
             if on_epoch_end is not None:
-                on_epoch_end(t.history)
-    return t.history
+                on_epoch_end(training.history)
+    return training.history
 
 
-def train_one_epoch(net: nn.Module, dataset: data_mod.Dataset, t: _Training, epoch: int) -> dict[str, float]:
+def train_one_epoch(net: nn.Module, dataset: data_mod.Dataset, training: Training, epoch: int) -> dict[str, float]:
     """One pass over this process's training batches: forward, loss, backward, step.
 
     Returns the epoch's ``loss`` and ``acc`` (over every process's examples), their ``count``
     and the ``seconds`` it took.
     """
+    optimizer, scheduler, scaler, hw = training.optimizer, training.scheduler, training.scaler, training.hw
     net.train()
-    tally = _Tally(t, epoch)
-    batches = data_mod.batches(dataset.train, dataset.info, t.recipe.batch_size, train=True,
-                               generator=t.generator, rank=t.hw.rank, world_size=t.hw.world_size)
+    tally = _Tally(training, epoch)
+    batches = data_mod.batches(dataset.train, dataset.info, training.recipe.batch_size, train=True,
+                               generator=training.generator, rank=hw.rank, world_size=hw.world_size)
     for step, (x, y) in enumerate(batches):  # x: (N, C, H, W) normalised images, y: (N,) labels
-        if t.channels_last:
+        if training.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
-        with t.hw.autocast():                       # bf16 or fp16 where asked, else float32
+        with hw.autocast():                         # bf16 or fp16 where asked, else float32
             logits = net(x)                         # forward: (N, num_classes) scores
         loss = F.cross_entropy(logits.float(), y)   # logits in: the loss applies log-softmax itself
-        t.optimizer.zero_grad(set_to_none=True)
-        t.scaler.scale(loss).backward()             # backward (fp16 scales the loss up first)
-        t.scaler.step(t.optimizer)                  # step: SGD with momentum and weight decay
-        t.scaler.update()
-        t.scheduler.step()                          # the learning rate of the next step
-        tally.add(step, loss, logits, y)
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()               # backward (fp16 scales the loss up first)
+        scaler.step(optimizer)                      # step: SGD with momentum and weight decay
+        scaler.update()
+        scheduler.step()                            # the learning rate of the next step
+        tally.add(step, loss, logits, y)            # sums on the device, NaN check, progress, on_step
     return tally.finish()
 
 
@@ -188,12 +190,13 @@ def _distribute(model: nn.Module, hw: Hardware, compile: bool) -> nn.Module:
     averages the gradients in every backward pass), compiled when asked."""
     net = model
     if hw.world_size > 1:
-        net = nn.parallel.DistributedDataParallel(model, device_ids=[hw.device.index] if hw.device.type == "cuda" else None)
+        device_ids = [hw.device.index] if hw.device.type == "cuda" else None
+        net = nn.parallel.DistributedDataParallel(model, device_ids=device_ids)
     return torch.compile(net) if compile else net
 
 
 @dataclass
-class _Training:
+class Training:
     """What a run changes as it trains, all of it in each checkpoint, and how it steps."""
 
     model: nn.Module
@@ -212,7 +215,7 @@ class _Training:
 
     @classmethod
     def create(cls, model: nn.Module, recipe: Recipe, hw: Hardware, n_train: int, *, seed: int,
-               channels_last: bool, progress: bool, on_step: Callable[[int, int], None] | None) -> _Training:
+               channels_last: bool, progress: bool, on_step: Callable[[int, int], None] | None) -> Training:
         model.to(hw.device)
         if channels_last:
             model.to(memory_format=torch.channels_last)
@@ -278,31 +281,33 @@ class _Tally:
     """One epoch's bookkeeping: loss and accuracy summed on the device (no wait for a GPU at
     every step), a NaN check every 20 steps, the progress bar, ``on_step``, the time."""
 
-    def __init__(self, t: _Training, epoch: int) -> None:
-        self.t, self.epoch = t, epoch
-        t.hw.reset_peak_memory()
+    def __init__(self, training: Training, epoch: int) -> None:
+        self.training, self.epoch = training, epoch
+        hw = training.hw
+        hw.reset_peak_memory()
         self.start = time.perf_counter()
-        self.loss_sum = torch.zeros((), device=t.hw.device, dtype=torch.float64)
-        self.correct = torch.zeros((), device=t.hw.device, dtype=torch.int64)
+        self.loss_sum = torch.zeros((), device=hw.device, dtype=torch.float64)
+        self.correct = torch.zeros((), device=hw.device, dtype=torch.int64)
         self.count = 0
-        self.bar = epoch_bar(t.steps_per_epoch, f"epoch {epoch}/{t.recipe.epochs}", enabled=t.progress and t.hw.is_main)
+        self.bar = epoch_bar(training.steps_per_epoch, f"epoch {epoch}/{training.recipe.epochs}",
+                             enabled=training.progress and hw.is_main)
 
     def add(self, step: int, loss: Tensor, logits: Tensor, y: Tensor) -> None:
-        t = self.t
-        if t.on_step is not None:
-            t.on_step((self.epoch - 1) * t.steps_per_epoch + step + 1, t.total_steps)
+        training = self.training
+        if training.on_step is not None:
+            training.on_step((self.epoch - 1) * training.steps_per_epoch + step + 1, training.total_steps)
         self.loss_sum += loss.detach().double() * len(y)
         self.correct += (logits.argmax(1) == y).sum()
         self.count += len(y)
-        if step % 20 == 0 or step == t.steps_per_epoch - 1:
-            _check_finite(self.loss_sum, self.epoch, step, t.run_dir)
+        if step % 20 == 0 or step == training.steps_per_epoch - 1:
+            _check_finite(self.loss_sum, self.epoch, step, training.run_dir)
         self.bar.update(1)
 
     def finish(self) -> dict[str, float]:
         self.bar.close()
-        _check_finite(self.loss_sum, self.epoch, self.t.steps_per_epoch, self.t.run_dir)
+        _check_finite(self.loss_sum, self.epoch, self.training.steps_per_epoch, self.training.run_dir)
         seconds = time.perf_counter() - self.start
-        loss, correct, count = self.t.hw.all_sum([self.loss_sum.item(), self.correct.item(), self.count])
+        loss, correct, count = self.training.hw.all_sum([self.loss_sum.item(), self.correct.item(), self.count])
         return {"loss": loss / count, "acc": correct / count, "count": count, "seconds": seconds}
 
 
