@@ -26,7 +26,7 @@ from . import analysis
 from ._checks import check_int
 from .models import create_model
 from .results import environment, format_table, results_path, write_new
-from .train import amp_dtype, pick_device
+from .device import amp_dtype, pick_device
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ class Profile:
 
 def current_profile() -> Profile:
     """``$DENSENET_LAB_PROFILE`` if set, else ``ci`` under CI, ``gpu`` with CUDA, else ``cpu``."""
-    from .train import pick_device
+    from .device import pick_device
 
     name = os.environ.get("DENSENET_LAB_PROFILE")
     if name:

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -24,6 +24,9 @@ from .models import create_model, get_entry, list_models
 from .models.registry import FAMILIES
 from .results import format_table
 from .threads import use_default_threads
+
+if TYPE_CHECKING:
+    from .runs import RunDir
 
 
 def _si(value: float, unit: str) -> str:
@@ -133,11 +136,12 @@ def _model_for_data(name: str, info, memory_efficient: bool = False):
     return model
 
 
-# The settings a resumed run keeps: (flag, attribute of args, key in run.json). --epochs may
-# change (it extends the run) and --device may differ (it says where, not what, to train).
-_RUN_FLAGS = (
+# The settings a resumed run keeps (runs.KEPT_ON_RESUME), as flags. --epochs may change (it
+# extends the run) and --device may differ (it says where, not what, to train).
+_RUN_FLAGS = (  # (flag, attribute of args, the setting as runs.resume_view names it)
     ("--model", "model", "model"), ("--data", "data", "data"), ("--recipe", "recipe", "recipe"),
-    ("--batch", "batch", "batch_size"), ("--lr", "lr", "lr"), ("--image-size", "image_size", "image_size"),
+    ("--batch", "batch", "recipe batch_size"), ("--lr", "lr", "recipe lr"),
+    ("--image-size", "image_size", "image_size"),
     ("--amp", "amp", "amp"), ("--channels-last", "channels_last", "channels_last"), ("--compile", "compile", "compile"),
     ("--memory-efficient", "memory_efficient", "memory_efficient"), ("--seed", "seed", "seed"),
     ("--deterministic", "deterministic", "deterministic"),
@@ -146,31 +150,25 @@ _NEW_RUN_DEFAULTS = {"recipe": "quick", "seed": 0, "channels_last": False, "comp
                      "memory_efficient": False, "deterministic": False}
 
 
-def _run_settings(args: argparse.Namespace, run: dict[str, Any] | None, run_dir: str | None) -> dict[str, Any]:
+def _run_settings(args: argparse.Namespace, resumed: RunDir | None) -> dict[str, Any]:
     """The settings to train with: for a new run, the flags (with their defaults); for
-    ``--resume``, the run's own, refusing every flag that contradicts them."""
-    from . import train
+    ``--resume``, the run's own (``resumed``, its ``RunDir``), refusing every flag that
+    contradicts them (``RunDir.check_resume``, the check ``fit`` makes too)."""
+    from .runs import resume_view
 
     given = {attr: getattr(args, attr) for _, attr, _ in _RUN_FLAGS}
-    if run is None:
+    if resumed is None:
         if args.model is None or args.data is None:
             raise ValueError("--model and --data are needed to start a run (only --resume DIR takes them from its run)")
         return {**given, **{k: v for k, v in _NEW_RUN_DEFAULTS.items() if given[k] is None}}
+    resumed.check_resume({key: given[attr] for _, attr, key in _RUN_FLAGS if given[attr] is not None},
+                         flags={key: flag for flag, _, key in _RUN_FLAGS})
+    recipe = resumed.recipe()
+    recorded = resume_view(resumed.record())
     settings: dict[str, Any] = {}
-    recorded = dict(run)
-    for flag, attr, key in _RUN_FLAGS:
-        if attr == "recipe":  # model and data checked, the recipe's record is read
-            recipe = train.recorded_recipe(run, run_dir)
-            recorded.update(recipe=recipe.name, batch_size=recipe.batch_size, lr=recipe.lr)
-        value = recorded.get(key, _NEW_RUN_DEFAULTS.get(attr))
-        if given[attr] is not None and key in recorded and given[attr] != value:
-            asked = flag if isinstance(given[attr], bool) else f"{flag} {given[attr]}"
-            had = (f"with {flag}" if value else f"without {flag}") if isinstance(value, bool) or value is None \
-                else f"with {flag} {value}"
-            raise ValueError(f"cannot resume {run_dir} with {asked}: the run trains {had}; "
-                             f"leave {flag} out to continue it as it was, or start a new run with --out")
+    for _, attr, key in _RUN_FLAGS:
         if key in recorded:
-            settings[attr] = value
+            settings[attr] = recorded[key]
         else:  # a run.json from an older version: the flag, or its default
             settings[attr] = given[attr] if given[attr] is not None else _NEW_RUN_DEFAULTS.get(attr)
     settings["recipe"] = recipe
@@ -179,9 +177,9 @@ def _run_settings(args: argparse.Namespace, run: dict[str, Any] | None, run_dir:
 
 def _resume_device(run: dict[str, Any], run_dir: str) -> str | None:
     """The device to continue a run on when --device is not given: the kind it trained on."""
-    from . import train
+    from .device import pick_device
 
-    kind, best = run.get("device"), train.pick_device().type
+    kind, best = run.get("device"), pick_device().type
     if kind is None or kind == best:
         return None  # the best device, with the local rank's GPU under torchrun
     if kind == "cpu":
@@ -197,7 +195,8 @@ def _resume_command(out: str) -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from . import train
+    from . import runs
+    from .device import pick_device
 
     if args.resume and args.out and Path(args.resume) != Path(args.out):
         raise ValueError("--resume DIR continues the run in DIR: do not also pass a different --out")
@@ -209,33 +208,35 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.epochs is not None:
         check_int("--epochs", args.epochs, maximum=100_000)
     device = args.device
-    train.pick_device(device, name="--device")  # an unknown or absent device fails now
+    pick_device(device, name="--device")  # an unknown or absent device fails now
+    run_dir = runs.RunDir(out) if out is not None else None
     run = None
     if args.resume:
-        train.check_run_dir(args.resume, {}, resume=True)  # "nothing to resume" without a run.json
-        run = train.read_run(args.resume)
-        train.check_world_size(args.resume, run.get("world_size", 1), int(os.environ.get("WORLD_SIZE", "1")))
+        run_dir.check(resume=True)  # "nothing to resume" without a run.json
+        run = run_dir.record(required=("model", "data"))
+        runs.check_world_size(args.resume, run.get("world_size", 1), int(os.environ.get("WORLD_SIZE", "1")))
         if device is None:
             device = _resume_device(run, args.resume)
-    settings = _run_settings(args, run, args.resume)
+    settings = _run_settings(args, run_dir if args.resume else None)
     get_entry(settings["model"])  # an unknown name fails before any download
-    if out is not None:  # refuse to mix runs before any download or training
-        train.check_run_dir(out, {"model": settings["model"], "data": settings["data"]},
-                            resume=bool(args.resume), force=args.force)
+    if run_dir is not None:  # refuse to mix runs before any download or training
+        run_dir.check(resume=bool(args.resume), force=args.force)
     main_process = int(os.environ.get("RANK", "0")) == 0  # under torchrun only rank 0 holds the folder
-    with train.run_lock(out) if out is not None and main_process else nullcontext():  # a second writer is refused
-        return _train(args, settings, run, out, device, main_process)
+    with run_dir.lock() if run_dir is not None and main_process else nullcontext():  # a second writer is refused
+        return _train(args, settings, run, run_dir, device, main_process)
 
 
-def _train(args: argparse.Namespace, settings: dict[str, Any], run: dict[str, Any] | None, out: str | None,
+def _train(args: argparse.Namespace, settings: dict[str, Any], run: dict[str, Any] | None, run_dir: RunDir | None,
            device: str | None, main_process: bool) -> int:
-    from . import data, train
+    from . import checkpoint, data, recipes, runs, train
+    from .device import seed_everything
 
+    out = args.resume or args.out
     recipe = settings["recipe"]
-    recipe = recipe if isinstance(recipe, train.Recipe) else train.RECIPES[recipe]
+    recipe = recipe if isinstance(recipe, recipes.Recipe) else recipes.RECIPES[recipe]
     done = 0
-    if run is not None and (Path(out) / train.CHECKPOINT).exists():
-        state = train.load_checkpoint(out)  # a broken checkpoint fails now, clearly
+    if run is not None and run_dir.checkpoint.exists():
+        state = checkpoint.load_checkpoint(run_dir.checkpoint)  # a broken checkpoint fails now, clearly
         done = len(state.get("history") or [])
         if args.epochs is not None and args.epochs < done:
             raise ValueError(f"--epochs {args.epochs} is fewer than the {done} epochs {out} has already trained: "
@@ -246,13 +247,13 @@ def _train(args: argparse.Namespace, settings: dict[str, Any], run: dict[str, An
     dataset = data.load_data(settings["data"], image_size=settings["image_size"])
     if run is not None and dataset.info.fallback_for != run.get("fallback_for"):  # the data may not change mid-run
         title = data.INFO[settings["data"]].title
-        raise train.RunDirError(
+        raise runs.RunDirError(
             f"cannot resume {out}: it trained on the digits standing in for {title} (its download had failed), "
             f"and {title} itself loads now: start a new run on it" if run.get("fallback_for") else
             f"cannot resume {out} on the digits: {title} could not be loaded this time (see the warning above), "
             f"and the run trained on {title} itself: resume it when {title} loads"
         )
-    train.seed_everything(settings["seed"], settings["deterministic"])  # the same seed, the same initial weights
+    seed_everything(settings["seed"], settings["deterministic"])  # the same seed, the same initial weights
     model = _model_for_data(settings["model"], dataset.info, settings["memory_efficient"])
     info = dataset.info
     record = {"model": settings["model"], "data": settings["data"], "image_size": info.image_size,
@@ -266,7 +267,7 @@ def _train(args: argparse.Namespace, settings: dict[str, Any], run: dict[str, An
     try:
         history = train.fit(
             model, dataset, recipe, epochs=args.epochs, batch_size=settings["batch"], lr=settings["lr"],
-            out_dir=out, resume=run is not None, force=args.force, device=device, amp=settings["amp"],
+            out_dir=run_dir, resume=run is not None, force=args.force, device=device, amp=settings["amp"],
             channels_last=settings["channels_last"], compile=settings["compile"], seed=settings["seed"],
             deterministic=settings["deterministic"], progress=not args.quiet, run=record,
         )
@@ -274,7 +275,7 @@ def _train(args: argparse.Namespace, settings: dict[str, Any], run: dict[str, An
         if main_process:
             print(f"{bar_end}densenet-lab: interrupted: {_kept(out)}", file=sys.stderr, flush=True)
         return 130
-    except train.SaveError as err:
+    except checkpoint.SaveError as err:
         if main_process:
             print(f"{bar_end}densenet-lab: training stopped: {err}; {_kept(out, 'free some space, then ')}",
                   file=sys.stderr, flush=True)
@@ -288,13 +289,13 @@ def _train(args: argparse.Namespace, settings: dict[str, Any], run: dict[str, An
 
 def _kept(out: str | None, advice: str = "") -> str:
     """What a stopped run kept (the checkpoint on disk says), and how to continue it."""
-    from . import train
+    from . import checkpoint
 
     if out is None:
         return "nothing was kept (pass --out DIR to keep a checkpoint after every epoch)"
     try:
-        epoch = train.load_checkpoint(out).get("epoch", 0) if (Path(out) / train.CHECKPOINT).exists() else 0
-    except train.CheckpointError:
+        epoch = checkpoint.load_checkpoint(out).get("epoch", 0) if (Path(out) / checkpoint.CHECKPOINT).exists() else 0
+    except checkpoint.CheckpointError:
         epoch = 0
     if epoch == 0:
         return (f"no epoch had finished, so {out} holds no checkpoint yet; "
@@ -305,13 +306,14 @@ def _kept(out: str | None, advice: str = "") -> str:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from . import data, train
+    from . import checkpoint, data, runs, train
+    from .device import pick_device
 
-    device = train.pick_device(args.device, name="--device")
+    device = pick_device(args.device, name="--device")
     path = Path(args.run)
-    run_dir = path if path.is_dir() else path.parent
-    state = train.load_checkpoint(path)
-    run = train.read_run(run_dir)
+    run_dir = runs.RunDir(path if path.is_dir() else path.parent)
+    state = checkpoint.load_checkpoint(path)
+    run = run_dir.record(required=("model", "data"))
     trained = data.INFO.get(run["data"])
     classes = run.get("num_classes", trained.num_classes if trained else None)
     channels = run.get("channels", trained.channels if trained else None)
@@ -319,13 +321,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     dataset = data.load_data(name, image_size=run.get("image_size"), channels=channels)
     if classes is not None and dataset.info.num_classes != classes:
         raise ValueError(
-            f"--data {name} has {dataset.info.num_classes} classes, but the model in {run_dir} was trained on "
+            f"--data {name} has {dataset.info.num_classes} classes, but the model in {run_dir.path} was trained on "
             f"{run['data']} with {classes}: evaluate it on a data set with {classes} classes"
         )
     model = _model_for_data(run["model"], replace(dataset.info, num_classes=classes or dataset.info.num_classes),
                             bool(run.get("memory_efficient", False)))
-    train.load_model_state(model, state, path if path.is_file() else run_dir / train.CHECKPOINT)
-    batch = train.recorded_recipe(run, run_dir).batch_size if "recipe" in run else 256
+    checkpoint.load_model_state(model, state, path if path.is_file() else run_dir.checkpoint)
+    batch = run_dir.recipe().batch_size if "recipe" in run else 256
     result = train.evaluate(model.to(device), dataset.test, dataset.info, device=device, batch_size=max(batch, 256),
                             amp=run.get("amp"), channels_last=bool(run.get("channels_last", False)))
     print(f"{run['model']} on {dataset.info.title} (epoch {state.get('epoch', len(state.get('history') or []))}): "
@@ -343,7 +345,7 @@ def _names(option: str, text: str, example: str) -> list[str]:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from . import bench, results
-    from .train import pick_device
+    from .device import pick_device
 
     models = (_names("--models", args.models, "densenet_bc100_k12,densenet121") if args.models is not None
               else list(bench.WORKLOADS))
@@ -556,7 +558,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C: one line, and the shell's code for it
         parser.exit(130, f"{parser.prog}: interrupted\n")
     except (RuntimeError, OSError) as err:
-        from .train import SaveError, TrainingDiverged
+        from .checkpoint import SaveError
+        from .train import TrainingDiverged
 
         if isinstance(err, (TrainingDiverged, SaveError)):
             parser.exit(1, f"{parser.prog}: training stopped: {err}\n")

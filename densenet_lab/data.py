@@ -36,6 +36,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch.utils.data import DistributedSampler
 
 from ._checks import check_choice, check_fraction, check_int
 
@@ -289,6 +290,20 @@ def random_crop_flip(x: Tensor, padding: int = 4, generator: torch.Generator | N
     return out.permute(0, 3, 1, 2).contiguous()
 
 
+def _share(n: int, rank: int, world_size: int) -> DistributedSampler:
+    """Process ``rank``'s positions in an epoch's order of ``n`` training examples, as PyTorch's
+    ``DistributedSampler`` deals them: the order is padded, by repeating its first positions,
+    to a multiple of ``world_size``, and each process takes every ``world_size``-th from its
+    rank, so all take as many. Not shuffled here: ``batches`` shuffles with the run's generator."""
+    return DistributedSampler(range(n), num_replicas=world_size, rank=rank, shuffle=False)
+
+
+def batches_per_epoch(n: int, batch_size: int, world_size: int = 1) -> int:
+    """How many training batches ``batches`` gives each of ``world_size`` processes in an
+    epoch over ``n`` examples (its padded share, in batches of ``batch_size``, the last smaller)."""
+    return math.ceil(len(_share(n, 0, world_size)) / batch_size)
+
+
 def batches(
     split: Split,
     info: DataInfo,
@@ -301,19 +316,16 @@ def batches(
 ):
     """Yield ``(images, labels)`` batches of ``split`` ready for the model.
 
-    Training batches are shuffled with ``generator``; with several processes each takes
-    every ``world_size``-th example of the shuffled order, padded so all get as many (as
-    ``DistributedSampler`` does). Test batches are not shuffled nor padded: across the
-    processes every test example is seen exactly once.
+    Training batches are shuffled with ``generator``; with several processes each takes its
+    share of the shuffled order as ``DistributedSampler`` deals it: every ``world_size``-th
+    example, the order padded so all get as many (see ``batches_per_epoch``). Test batches
+    are not shuffled nor padded: across the processes every test example is seen exactly once.
     """
     n = len(split)
     if train:
-        order = torch.randperm(n, generator=generator, device=generator.device if generator else "cpu")
-        order = order.to(split.labels.device)
-        per_rank = math.ceil(n / world_size)
-        if per_rank * world_size > n:
-            order = torch.cat([order, order[: per_rank * world_size - n]])
-        order = order[rank::world_size]
+        shuffled = torch.randperm(n, generator=generator, device=generator.device if generator else "cpu")
+        share = torch.tensor(list(_share(n, rank, world_size)), dtype=torch.int64, device=shuffled.device)
+        order = shuffled[share].to(split.labels.device)
     else:
         order = torch.arange(rank, n, world_size, device=split.labels.device)
     for start in range(0, len(order), batch_size):

@@ -168,7 +168,7 @@ def growth_rate_sweep(dataset, growth_rates: Sequence[int], epochs: int, *, bloc
     """Train one small DenseNet-BC per growth rate on ``dataset`` (a ``load_data`` result).
 
     ``command`` is recorded as what made the sweep (default: this call, written out)."""
-    from .train import pick_device
+    from .device import pick_device
 
     call = command or (f"growth_rate_sweep({dataset.info.name!r}, {list(growth_rates)}, epochs={epochs}, "
                        f"block_config={block_config}, seed={seed})")

@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import textwrap
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from densenet_lab import data, train
+from densenet_lab import checkpoint, data, runs, train
 from densenet_lab.cli import main
 from densenet_lab.models import DenseNet
 
@@ -75,11 +76,11 @@ def copy_of(run: Path, tmp_path: Path) -> Path:
 
 
 def weights(run: Path) -> dict:
-    return train.load_checkpoint(run)["model"]
+    return checkpoint.load_checkpoint(run)["model"]
 
 
 def assert_same_checkpoints(a: Path, b: Path) -> None:
-    sa, sb = train.load_checkpoint(a), train.load_checkpoint(b)
+    sa, sb = checkpoint.load_checkpoint(a), checkpoint.load_checkpoint(b)
     for key, value in sa["model"].items():
         assert torch.equal(value, sb["model"][key]), key  # bitwise
     for key, value in sa["optimizer"]["state"].items():
@@ -106,7 +107,7 @@ def test_resume_takes_every_setting_from_the_run_and_evaluate_agrees(cpu_run, tm
     assert [e["epoch"] for e in history] == [1, 2, 3]
     # the schedule is recomputed over the 3 epochs: cosine, so back up, then down to 0 at the end
     assert history[1]["lr"] == 0.0 and history[2]["lr"] == 0.0
-    assert train.load_checkpoint(run)["optimizer"]["param_groups"][0]["lr"] == 0.0
+    assert checkpoint.load_checkpoint(run)["optimizer"]["param_groups"][0]["lr"] == 0.0
     code, out, err = cli(capsys, "evaluate", run)
     assert code == 0, err
     assert f"(epoch 3): test accuracy {history[-1]['test_acc']:.4f}, loss {history[-1]['test_loss']:.4f}" in out
@@ -141,13 +142,41 @@ def test_resume_refuses_a_flag_that_contradicts_the_run(cpu_run, capsys, flags, 
 
 def test_fit_refuses_to_resume_with_other_settings(tmp_path, digits8):
     train.fit(tiny(), digits8, "quick", epochs=1, batch_size=128, out_dir=tmp_path, progress=False)
-    with pytest.raises(train.RunDirError, match=r"recipe batch_size 64: the run trains with recipe batch_size 128"):
+    with pytest.raises(runs.RunDirError, match=r"recipe batch_size 64: the run trains with recipe batch_size 128"):
         train.fit(tiny(), digits8, "quick", epochs=2, batch_size=64, out_dir=tmp_path, resume=True, progress=False)
-    with pytest.raises(train.RunDirError, match=r"with recipe 'cpu': the run trains with recipe 'quick'"):
+    with pytest.raises(runs.RunDirError, match=r"with recipe 'cpu': the run trains with recipe 'quick'"):
         train.fit(tiny(), digits8, "cpu", epochs=2, out_dir=tmp_path, resume=True, progress=False)
     # left unset, the batch size is the run's
     history = train.fit(tiny(), digits8, "quick", epochs=2, out_dir=tmp_path, resume=True, progress=False)
     assert len(history) == 2 and json.loads((tmp_path / "run.json").read_text())["batch_size"] == 128
+
+
+
+def test_fit_refuses_to_resume_another_model_or_data(tmp_path, digits8):
+    """The one resume check (RunDir.check_resume) covers the model and data that ``run`` records."""
+    record = {"model": "tiny", "data": "digits"}
+    train.fit(tiny(), digits8, "quick", epochs=1, batch_size=128, out_dir=tmp_path, progress=False, run=record)
+    with pytest.raises(runs.RunDirError, match=r"with data 'mnist': the run trains with data 'digits'"):
+        train.fit(tiny(), digits8, "quick", epochs=2, out_dir=tmp_path, resume=True, progress=False,
+                  run={**record, "data": "mnist"})
+    assert len(json.loads((tmp_path / "history.json").read_text())) == 1
+
+
+def test_run_json_is_read_once_and_again_under_the_lock(cpu_run, tmp_path, capsys, monkeypatch):
+    run = copy_of(cpu_run, tmp_path)
+    folder = runs.RunDir(run)
+    assert folder.record()["data"] == "digits"
+    (run / "run.json").write_text(json.dumps({**folder.record(), "data": "mnist"}))
+    assert folder.record()["data"] == "digits"  # read once
+    with folder.lock():
+        assert folder.record()["data"] == "mnist"  # read again: another run may have changed it
+    (run / "run.json").write_text(json.dumps({**folder.record(), "data": "digits"}))
+    reads = []
+    real_read = runs.RunDir._read
+    monkeypatch.setattr(runs.RunDir, "_read", lambda self: reads.append(self.path) or real_read(self))
+    code, _, err = cli(capsys, "train", "--resume", run, "--epochs", "3", "--quiet")
+    assert code == 0, err
+    assert reads == [run, run]  # once to check the flags before any data loads, once under the lock
 
 
 # ---- 6. seeds, and resume after Ctrl-C or a kill ------------------------------------------------
@@ -163,9 +192,9 @@ def test_the_same_seed_gives_the_same_run(tmp_path, capsys, one_thread):
 # after epoch 1's checkpoint and history are written.
 STOP_AFTER_EPOCH_1 = textwrap.dedent("""
     import os, runpy, signal, sys, time
-    from densenet_lab import train
+    from densenet_lab import runs
 
-    save, stop = train.History.save, getattr(signal, sys.argv[1])
+    save, stop = runs.History.save, getattr(signal, sys.argv[1])
     # a terminal's Ctrl-C raises KeyboardInterrupt; a shell that started us in the background
     # may have set SIGINT to be ignored, so say it again
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -176,7 +205,7 @@ STOP_AFTER_EPOCH_1 = textwrap.dedent("""
             os.kill(os.getpid(), stop)
             time.sleep(60)
 
-    train.History.save = save_then_stop
+    runs.History.save = save_then_stop
     sys.argv = ["densenet-lab", *sys.argv[2:]]
     runpy.run_module("densenet_lab.cli", run_name="__main__")
 """)
@@ -203,7 +232,7 @@ def test_resume_after_ctrl_c_or_a_kill_equals_the_uninterrupted_run(tmp_path, ca
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
     result = subprocess.run([sys.executable, "-c", STOP_AFTER_EPOCH_1, sig, *RESUMABLE, "--out", str(out)],
                             capture_output=True, text=True, timeout=120, env=env)
-    assert train.load_checkpoint(out)["epoch"] == 1
+    assert checkpoint.load_checkpoint(out)["epoch"] == 1
     if sig == "SIGINT":
         assert result.returncode == 130, result.stderr[-2000:]
         assert result.stderr.strip().splitlines()[-1] == (
@@ -228,11 +257,11 @@ def test_resume_under_another_number_of_processes_is_refused(tmp_path, digits8, 
                           "resume it with torchrun --nproc_per_node 2")
     fitted = tmp_path / "fit"  # the same check in fit, from the checkpoint
     train.fit(tiny(), digits8, "quick", epochs=1, batch_size=128, out_dir=fitted, progress=False)
-    state = train.load_checkpoint(fitted)
+    state = checkpoint.load_checkpoint(fitted)
     state["torch_rng"] = state["torch_rng"] * 2  # as two processes would have saved it
     del state["format"], state["version"]
-    train.save_checkpoint(fitted / "checkpoint.pt", state)
-    with pytest.raises(train.RunDirError, match=r"by 2 process\(es\), so 1 cannot continue it.*--nproc_per_node 2"):
+    checkpoint.save_checkpoint(fitted / "checkpoint.pt", state)
+    with pytest.raises(runs.RunDirError, match=r"by 2 process\(es\), so 1 cannot continue it.*--nproc_per_node 2"):
         train.fit(tiny(), digits8, "quick", epochs=2, out_dir=fitted, resume=True, progress=False)
 
 
@@ -245,7 +274,7 @@ def test_a_folder_that_a_live_run_holds_is_refused(tmp_path, capsys, cpu_run, di
     (out / ".lock").write_text(f"{owner} {socket.gethostname()}\n")
     code, _, err = cli(capsys, *TRAIN, "--out", out)
     assert_one_line_error(code, err, f"{out} is in use by another densenet-lab run (process {owner})")
-    with pytest.raises(train.RunDirError, match="in use by another densenet-lab run"):
+    with pytest.raises(runs.RunDirError, match="in use by another densenet-lab run"):
         train.fit(tiny(), digits8, "quick", epochs=1, out_dir=out, progress=False)
     run = copy_of(cpu_run, tmp_path)
     (run / ".lock").write_text(f"{owner} {socket.gethostname()}\n")
@@ -264,6 +293,19 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path, digits8):
     assert not (tmp_path / ".lock").exists()  # and released
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file permissions")
+def test_run_files_take_the_umask_of_the_moment_they_are_written(tmp_path):
+    for umask, mode in ((0o077, 0o600), (0o022, 0o644), (0o002, 0o664)):
+        before = os.umask(umask)
+        try:
+            checkpoint.save_checkpoint(tmp_path / "checkpoint.pt", {"epoch": 1})
+            runs.History([{"epoch": 1}]).save(tmp_path)
+        finally:
+            os.umask(before)
+        for name in ("checkpoint.pt", "history.json", "history.csv"):
+            assert stat.S_IMODE((tmp_path / name).stat().st_mode) == mode, (name, oct(umask))
+
+
 def test_planted_temporary_file_symlinks_are_not_followed(tmp_path, digits8):
     out = tmp_path / "run"
     train.fit(tiny(), digits8, "quick", epochs=1, batch_size=128, out_dir=out, progress=False)
@@ -275,7 +317,7 @@ def test_planted_temporary_file_symlinks_are_not_followed(tmp_path, digits8):
         victims.append(victim)
     train.fit(tiny(), digits8, "quick", epochs=2, batch_size=128, out_dir=out, resume=True, progress=False)
     assert all(v.read_text() == "precious" for v in victims)
-    assert train.load_checkpoint(out)["epoch"] == 2
+    assert checkpoint.load_checkpoint(out)["epoch"] == 2
     leftovers = {p.name for p in out.iterdir()} - {"checkpoint.pt", "history.json", "history.csv", "run.json"}
     assert leftovers == {f"{name}.tmp" for name in ("checkpoint.pt", "history.json", "history.csv", "run.json")}
 
@@ -341,15 +383,15 @@ def test_corrupt_or_incomplete_run_json(cpu_run, tmp_path, capsys, text, message
 
 def test_a_checkpoint_of_another_model_or_with_missing_parts(cpu_run, tmp_path, capsys):
     run = copy_of(cpu_run, tmp_path)
-    state = train.load_checkpoint(run)
+    state = checkpoint.load_checkpoint(run)
     del state["format"], state["version"]
-    train.save_checkpoint(run / "checkpoint.pt", {**state, "model": tiny().state_dict()})
+    checkpoint.save_checkpoint(run / "checkpoint.pt", {**state, "model": tiny().state_dict()})
     for argv in (["evaluate", run], ["train", "--resume", run, "--epochs", "3", "--quiet"]):
         code, _, err = cli(capsys, *argv)
         assert_one_line_error(code, err, f"{run / 'checkpoint.pt'} does not hold this model's weights: ",
                               "missing weights (e.g. ", "weights of another shape (e.g. features.conv0.weight)")
     del state["optimizer"]
-    train.save_checkpoint(run / "checkpoint.pt", state)
+    checkpoint.save_checkpoint(run / "checkpoint.pt", state)
     code, _, err = cli(capsys, "train", "--resume", run, "--epochs", "3", "--quiet")
     assert_one_line_error(code, err, f"{run / 'checkpoint.pt'} is incomplete: it has no 'optimizer'")
 
@@ -359,9 +401,9 @@ class NotATensor:
 
 
 def test_checkpoint_errors_never_advise_weights_only_false(tmp_path):
-    torch.save({"format": train.FORMAT, "thing": NotATensor()}, tmp_path / "objects.pt")
-    with pytest.raises(train.CheckpointError) as info:
-        train.load_checkpoint(tmp_path / "objects.pt")
+    torch.save({"format": checkpoint.FORMAT, "thing": NotATensor()}, tmp_path / "objects.pt")
+    with pytest.raises(checkpoint.CheckpointError) as info:
+        checkpoint.load_checkpoint(tmp_path / "objects.pt")
     message = str(info.value)
     assert f"holds Python objects such as {__name__}.NotATensor, not only tensors" in message
     assert "weights_only" not in message and "trust" not in message and "still be loaded" not in message
@@ -407,5 +449,5 @@ def test_a_full_disk_keeps_the_last_good_checkpoint(tmp_path, capsys, monkeypatc
                           f"kept the checkpoint of epoch 1 in {out}; free some space, then continue with: "
                           f"densenet-lab train --resume {out}", exit_code=1)
     monkeypatch.setattr(torch, "save", real_save)
-    assert train.load_checkpoint(out)["epoch"] == 1
+    assert checkpoint.load_checkpoint(out)["epoch"] == 1
     assert sorted(p.name for p in out.iterdir()) == ["checkpoint.pt", "history.csv", "history.json", "run.json"]

@@ -12,7 +12,7 @@ import pytest
 import torch
 from torch import nn
 
-from densenet_lab import data, train
+from densenet_lab import checkpoint, data, device, train
 from densenet_lab.cli import main
 from densenet_lab.models import DenseNet
 
@@ -119,7 +119,7 @@ def test_resumed_run_equals_an_uninterrupted_run(tmp_path, digits8):
 
 def test_checkpoint_write_killed_midway_keeps_the_previous_one(tmp_path, monkeypatch):
     path = tmp_path / "checkpoint.pt"
-    train.save_checkpoint(path, {"epoch": 1, "model": {"w": torch.ones(3)}})
+    checkpoint.save_checkpoint(path, {"epoch": 1, "model": {"w": torch.ones(3)}})
     real_save = torch.save
 
     def dying_save(obj, f, *args, **kwargs):
@@ -129,21 +129,21 @@ def test_checkpoint_write_killed_midway_keeps_the_previous_one(tmp_path, monkeyp
 
     monkeypatch.setattr(torch, "save", dying_save)
     with pytest.raises(OSError, match="killed midway"):
-        train.save_checkpoint(path, {"epoch": 2, "model": {"w": torch.zeros(3)}})
+        checkpoint.save_checkpoint(path, {"epoch": 2, "model": {"w": torch.zeros(3)}})
     monkeypatch.setattr(torch, "save", real_save)
-    state = train.load_checkpoint(path)
+    state = checkpoint.load_checkpoint(path)
     assert state["epoch"] == 1 and torch.equal(state["model"]["w"], torch.ones(3))
 
 
 def test_corrupt_foreign_and_missing_checkpoints_fail_clearly(tmp_path):
     (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
-    with pytest.raises(train.CheckpointError, match="corrupt or not a densenet-lab checkpoint"):
-        train.load_checkpoint(tmp_path / "bad.pt")
+    with pytest.raises(checkpoint.CheckpointError, match="corrupt or not a densenet-lab checkpoint"):
+        checkpoint.load_checkpoint(tmp_path / "bad.pt")
     torch.save({"state_dict": {}}, tmp_path / "foreign.pt")
-    with pytest.raises(train.CheckpointError, match="not a densenet-lab checkpoint"):
-        train.load_checkpoint(tmp_path / "foreign.pt")
-    with pytest.raises(train.CheckpointError, match="no checkpoint at"):
-        train.load_checkpoint(tmp_path / "missing")
+    with pytest.raises(checkpoint.CheckpointError, match="not a densenet-lab checkpoint"):
+        checkpoint.load_checkpoint(tmp_path / "foreign.pt")
+    with pytest.raises(checkpoint.CheckpointError, match="no checkpoint at"):
+        checkpoint.load_checkpoint(tmp_path / "missing")
 
 
 class Explodes(nn.Module):
@@ -166,7 +166,7 @@ def test_nan_loss_stops_with_advice_and_keeps_the_last_good_checkpoint(tmp_path,
     model = Explodes(good_steps=25)  # 23 steps per epoch at batch 64: epoch 2 explodes
     with pytest.raises(train.TrainingDiverged, match=r"NaN or infinite in epoch 2.*last good checkpoint.*lower learning rate"):
         train.fit(model, digits8, "quick", batch_size=64, out_dir=tmp_path, progress=False)
-    state = train.load_checkpoint(tmp_path)
+    state = checkpoint.load_checkpoint(tmp_path)
     assert state["epoch"] == 1
     assert all(torch.isfinite(v).all() for v in state["model"].values() if v.is_floating_point())
 
@@ -240,12 +240,29 @@ def test_two_process_ddp_on_cpu(tmp_path, digits8):
     assert ddp_losses[-1] < 0.8 * ddp_losses[0] and one_losses[-1] < 0.8 * one_losses[0]
 
 
+
+@pytest.mark.parametrize("n, world", [(1437, 2), (1437, 4), (10, 3), (3, 4), (64, 8), (7, 1)])
+def test_each_process_gets_an_equal_share_of_every_example(n, world):
+    """As DistributedSampler deals them: the shuffled order padded to a multiple of the process
+    count, every example in some share; ``batches_per_epoch`` counts what ``batches`` gives."""
+    split = data.Split(torch.zeros(n, 1, 2, 2, dtype=torch.uint8), torch.arange(n))
+    shares = []
+    for rank in range(world):
+        gen = torch.Generator().manual_seed(5)  # every process shuffles the same way
+        got = list(data.batches(split, data.INFO["digits"], 4, train=True, generator=gen, rank=rank, world_size=world))
+        assert len(got) == data.batches_per_epoch(n, 4, world)
+        shares.append(torch.cat([y for _, y in got]).tolist())
+    assert all(len(share) == -(-n // world) for share in shares)  # ceil(n / world) each
+    seen = sorted(i for share in shares for i in share)
+    assert set(seen) == set(range(n)) and len(seen) - n == len(shares[0]) * world - n  # only the padding repeats
+
+
 def test_bf16_autocast_and_channels_last_train(digits8):
     torch.manual_seed(0)
     history = train.fit(tiny(), digits8, "quick", epochs=2, amp="bf16", channels_last=True, progress=False)
     assert history.last["train_loss"] < history.epochs[0]["train_loss"]
     with pytest.raises(ValueError, match=r"amp must be one of 'bf16', 'fp16', got 'fp8'"):
-        train.amp_dtype("fp8", torch.device("cpu"))
+        device.amp_dtype("fp8", torch.device("cpu"))
 
 
 @pytest.mark.slow
