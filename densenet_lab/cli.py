@@ -418,18 +418,15 @@ def cmd_assignments(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="densenet-lab",
-        description="DenseNet models, measurements and training from the densenet-lab course.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def _add_list(sub) -> None:
+    """``densenet-lab list``: the registered models."""
     p = sub.add_parser("list", help="list the registered models with the paper's figures")
     p.add_argument("--family", choices=FAMILIES, help="only this family")
     p.set_defaults(func=cmd_list)
 
+
+def _add_info(sub) -> None:
+    """``densenet-lab info``: a model's architecture table."""
     p = sub.add_parser("info", help="print a model's architecture table (channels, parameters, FLOPs, memory)")
     p.add_argument("model", help="a model name from 'densenet-lab list'")
     p.add_argument("--input-size", type=int, metavar="N", help="image height = width (default: the model's own)")
@@ -440,6 +437,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--memory-efficient", action="store_true", help="the checkpointed variant")
     p.set_defaults(func=cmd_info)
 
+
+def _add_train(sub) -> None:
+    """``densenet-lab train``: training, resuming a run."""
     from .data import DATASETS
     from .train import RECIPES
 
@@ -482,6 +482,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_train)
 
+
+def _add_bench(sub) -> None:
+    """``densenet-lab bench``: throughput and memory per mode."""
     p = sub.add_parser(
         "bench",
         help="measure training/inference throughput and peak memory per mode (GPU figures for the book)",
@@ -502,6 +505,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: results/bench-<device>-<date>.json)")
     p.set_defaults(func=cmd_bench)
 
+
+def _add_sweep(sub) -> None:
+    """``densenet-lab sweep``: accuracy against growth rate."""
+    from .data import DATASETS
+
     p = sub.add_parser(
         "sweep",
         help="accuracy, time and parameters against growth rate (chapter 5's explorer shows the file)",
@@ -520,12 +528,20 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: results/sweep-<data>-<device>-<date>.json)")
     p.set_defaults(func=cmd_sweep)
 
+
+def _add_evaluate(sub) -> None:
+    """``densenet-lab evaluate``: a trained run's accuracy."""
+    from .data import DATASETS
+
     p = sub.add_parser("evaluate", help="test accuracy of a trained run")
     p.add_argument("run", help="a run folder (or its checkpoint.pt) written by 'densenet-lab train --out'")
     p.add_argument("--data", choices=DATASETS, help="evaluate on another data set (default: the run's)")
     p.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
     p.set_defaults(func=cmd_evaluate)
 
+
+def _add_assignments(sub) -> None:
+    """``densenet-lab assignments``: release and grade the exercises."""
     p = sub.add_parser("assignments", help="student versions of the exercises, and grading (instructor extra)",
                        description="For instructors: book/en/instructors.md explains the whole route.")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -542,6 +558,23 @@ def build_parser() -> argparse.ArgumentParser:
         a.add_argument("--source", help="the book/ folder of a clone (default: the one beside the package)")
         a.add_argument("--force", action="store_true", help="replace what --out already holds")
         a.set_defaults(func=cmd_assignments)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="densenet-lab",
+        description="DenseNet models, measurements and training from the densenet-lab course.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    _add_list(sub)
+    _add_info(sub)
+    _add_train(sub)
+    _add_bench(sub)
+    _add_sweep(sub)
+    _add_evaluate(sub)
+    _add_assignments(sub)
     return parser
 
 
