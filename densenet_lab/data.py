@@ -191,29 +191,36 @@ def load_data(
     try:
         train, test = _torchvision(name, folder.parent, download)
     except Exception as err:  # no network, a proxy, a server error; or a corrupt file, a bug
-        reason = f"{type(err).__name__}: {err}".strip().rstrip(":")
-        if not _is_network_error(err):
-            if not download:
-                fix = "pass download=True to download it"
-            elif isinstance(err, OSError):
-                fix = f"check that {folder} can be written, or set DENSENET_LAB_DATA to another folder"
-            else:
-                fix = (f"its files may be incomplete or corrupt (an interrupted download?): "
-                       f"delete {folder} and run again")
-            raise DataError(f"could not load {info.title} from {folder} ({reason.splitlines()[0]}): {fix}") from err
-        warnings.warn(
-            f"could not load {info.title} ({reason}). Using scikit-learn's bundled handwritten digits "
-            f"instead, resized to {info.image_size}x{info.image_size} with {info.channels} channel(s), "
-            f"so this still runs offline; the results are not {info.title} results.",
-            DataFallbackWarning,
-            stacklevel=2,
-        )
-        train, test = _digits()
-        digits = INFO["digits"]
-        stand_in = replace(info, mean=digits.mean, std=digits.std, num_classes=10, fallback_for=info.name,
-                           augment=False, title=f"digits (standing in for {info.title})")  # a flipped 2 is no 2
-        return Dataset(train, test, stand_in)
+        return _fall_back(err, info, folder, download)
     return Dataset(train, test, info)
+
+
+def _fall_back(err: Exception, info: DataInfo, folder: Path, download: bool) -> Dataset:
+    """What ``load_data`` does when torchvision could not load ``info``: the digits in its
+    place, with a warning, when the network is the reason; otherwise a ``DataError`` that
+    says what to fix."""
+    reason = f"{type(err).__name__}: {err}".strip().rstrip(":")
+    if not _is_network_error(err):
+        if not download:
+            fix = "pass download=True to download it"
+        elif isinstance(err, OSError):
+            fix = f"check that {folder} can be written, or set DENSENET_LAB_DATA to another folder"
+        else:
+            fix = (f"its files may be incomplete or corrupt (an interrupted download?): "
+                   f"delete {folder} and run again")
+        raise DataError(f"could not load {info.title} from {folder} ({reason.splitlines()[0]}): {fix}") from err
+    warnings.warn(
+        f"could not load {info.title} ({reason}). Using scikit-learn's bundled handwritten digits "
+        f"instead, resized to {info.image_size}x{info.image_size} with {info.channels} channel(s), "
+        f"so this still runs offline; the results are not {info.title} results.",
+        DataFallbackWarning,
+        stacklevel=3,
+    )
+    train, test = _digits()
+    digits = INFO["digits"]
+    stand_in = replace(info, mean=digits.mean, std=digits.std, num_classes=10, fallback_for=info.name,
+                       augment=False, title=f"digits (standing in for {info.title})")  # a flipped 2 is no 2
+    return Dataset(train, test, stand_in)
 
 
 def limit(dataset: Dataset, n_train: int | None) -> Dataset:
