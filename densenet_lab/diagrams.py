@@ -258,6 +258,26 @@ class Canvas:
 # ---------------------------------------------------------------------------------------
 # Figure 1: ResNet's addition against DenseNet's concatenation.
 
+def _joined_output(c: Canvas, lang: str, dense: bool, top: float, mid: float, fx: str, C: float, K: float) -> None:
+    """A panel's output: ``[x, f(x)]`` stacked, C + k channels with x kept (DenseNet), or
+    ``x + g(x)`` striped, C channels with x mixed in (ResNet)."""
+    if dense:
+        out_top = mid - (C + K) / 2
+        c.rect(464, out_top, 28, C, GREY, rx=0)
+        c.rect(464, out_top + C, 28, K, BLUE, rx=0)
+        c.text(500, out_top + C / 2 + 5, "x", size=14, anchor="start")
+        c.text(500, out_top + C + K / 2 + 5, fx, size=14, anchor="start")
+        formula, size_key, note = f"[x, {fx}]", "channels_c_plus_k", "kept"
+        below = out_top + C + K
+    else:
+        c.rect(464, mid - C / 2, 28, C, (c.stripes(("#d0d0d0", BLUES[2])), BLUE[1]))
+        formula, size_key, note = f"x + {fx}", "channels_c", "mixed"
+        below = mid + C / 2
+    c.text(478, below + 22, formula)
+    c.text(478, below + 42, label(lang, size_key), size=15)
+    c.text(580, top + 24, label(lang, note, fx=fx), size=14, anchor="end", colour="#555555")
+
+
 def addition_vs_concatenation(lang: str = "en") -> str:
     """Two panels: ``x + g(x)`` keeps C channels and mixes x in; ``[x, f1(x)]`` has C + k and keeps x.
 
@@ -301,22 +321,7 @@ def addition_vs_concatenation(lang: str = "en") -> str:
         c.arrow([(54, mid - C / 2), (54, path_y), (op_x, path_y), (op_x, op_top)], colour=GREY[1])
         c.text(210, path_y - 8, label(lang, "identity"), size=14, colour="#555555")
         c.arrow([(op_right, mid), (464, mid)])
-        # the output
-        if dense:
-            out_top = mid - (C + K) / 2
-            c.rect(464, out_top, 28, C, GREY, rx=0)
-            c.rect(464, out_top + C, 28, K, BLUE, rx=0)
-            c.text(500, out_top + C / 2 + 5, "x", size=14, anchor="start")
-            c.text(500, out_top + C + K / 2 + 5, fx, size=14, anchor="start")
-            formula, size_key, note = f"[x, {fx}]", "channels_c_plus_k", "kept"
-            below = out_top + C + K
-        else:
-            c.rect(464, mid - C / 2, 28, C, (c.stripes(("#d0d0d0", BLUES[2])), BLUE[1]))
-            formula, size_key, note = f"x + {fx}", "channels_c", "mixed"
-            below = mid + C / 2
-        c.text(478, below + 22, formula)
-        c.text(478, below + 42, label(lang, size_key), size=15)
-        c.text(580, top + 24, label(lang, note, fx=fx), size=14, anchor="end", colour="#555555")
+        _joined_output(c, lang, dense, top, mid, fx, C, K)
     c.element("line", x1=20.0, y1=226.0, x2=580.0, y2=226.0, stroke="#cccccc", stroke_width=1.0)
     return c.svg(600, 458, _alt(lang, "addition_vs_concatenation"))
 
@@ -467,6 +472,29 @@ def network_name(config: DenseNetConfig) -> str:
     return f"DenseNet-{variant}-{depth}"
 
 
+def _network_legend(c: Canvas, lang: str) -> None:
+    """A dense block's two colours, and how the tensors' shapes read."""
+    for row, (colours, key) in enumerate(((GREY, "legend_input"), (BLUE, "legend_new"))):
+        c.rect(20, 44 + 22 * row, 14, 14, colours, rx=0)
+        c.text(42, 56 + 22 * row, label(lang, key), size=14, anchor="start")
+    c.text(20, 110, label(lang, "tensor_axes"), size=13, anchor="start", colour="#555555")
+
+
+def _dense_block_band(c: Canvas, r, x0: float, y: float, px: float, k: int) -> float:
+    """A dense block drawn at ``y``: its input in grey, then a blue staircase that adds
+    ``k`` channels (``k * px`` pixels) after each layer. Returns its height."""
+    h = 44 + 2 * r.layers  # deeper blocks are drawn taller
+    top_w = r.in_channels * px
+    c.rect(x0, y, top_w, h, GREY, rx=0)
+    steps = [(x0 + top_w, y)]
+    for layer in range(1, r.layers + 1):
+        w = (r.in_channels + layer * k) * px
+        yl = y + h * layer / r.layers
+        steps += [(x0 + w, yl - h / r.layers), (x0 + w, yl)]
+    c.polygon([*steps, (x0 + top_w, y + h)], BLUE)
+    return h
+
+
 def whole_network(lang: str = "en", model: str | DenseNetConfig = "densenet121") -> str:
     """The network top to bottom, each band as wide as its channels: stem, dense blocks
     (grey: the block's input, blue: the k channels each layer adds), transitions, head.
@@ -486,10 +514,7 @@ def whole_network(lang: str = "en", model: str | DenseNetConfig = "densenet121")
     name, theta = network_name(config), f"{config.compression:g}"
     title = label(lang, "network_title", name=name, k=k, theta=theta)
     c.text(20, 28, title, size=17, anchor="start", bold=True)
-    for row, (colours, key) in enumerate(((GREY, "legend_input"), (BLUE, "legend_new"))):  # a block's colours
-        c.rect(20, 44 + 22 * row, 14, 14, colours, rx=0)
-        c.text(42, 56 + 22 * row, label(lang, key), size=14, anchor="start")
-    c.text(20, 110, label(lang, "tensor_axes"), size=13, anchor="start", colour="#555555")
+    _network_legend(c, lang)
     y = 136
     c.text(x_text, y + 4, label(lang, "network_input", size=size), size=14, anchor="start", colour="#555555")
     texts: list[tuple[float, str, str]] = []  # (middle y, name, detail) for the right column
@@ -508,14 +533,7 @@ def whole_network(lang: str = "en", model: str | DenseNetConfig = "densenet121")
             detail = label(lang, "stem_imagenet" if config.stem == "imagenet" else "stem_cifar")
             texts.append((y + h / 2 + 6, label(lang, "stem"), detail))
         elif r.name.startswith("denseblock"):
-            h = 44 + 2 * r.layers  # deeper blocks are drawn taller
-            c.rect(x0, y, top_w, h, GREY, rx=0)
-            steps = [(x0 + top_w, y)]  # the blue staircase: k more channels after each layer
-            for layer in range(1, r.layers + 1):
-                w = (r.in_channels + layer * k) * px
-                yl = y + h * layer / r.layers
-                steps += [(x0 + w, yl - h / r.layers), (x0 + w, yl)]
-            c.polygon([*steps, (x0 + top_w, y + h)], BLUE)
+            h = _dense_block_band(c, r, x0, y, px, k)
             i = int(r.name.removeprefix("denseblock"))
             texts.append((y + h / 2, label(lang, "dense_block", i=i), label(lang, "block_layers", n=r.layers, k=k)))
         elif r.name.startswith("transition"):
@@ -541,6 +559,11 @@ def whole_network(lang: str = "en", model: str | DenseNetConfig = "densenet121")
         c.text(x_text, mid + 15, detail, size=14, anchor="start", colour="#555555")
     width = max(x_text + max(text_width(d, 14) for _, _, d in texts), 20 + text_width(title, 17)) + 16
 
+    return c.svg(min(width, 760), y + 20, _network_alt(lang, rows, name))
+
+
+def _network_alt(lang: str, rows: list, name: str) -> str:
+    """The whole network's alt text: input, stem, then each block and transition in words."""
     steps = []
     for r in rows:
         if r.name.startswith("denseblock"):
@@ -550,9 +573,8 @@ def whole_network(lang: str = "en", model: str | DenseNetConfig = "densenet121")
             steps.append(_alt(lang, "alt_transition", i=r.name.removeprefix("transition"), c=r.out_channels,
                               s=r.out_size))
     steps_text = _alt(lang, "alt_join").join(steps)
-    alt = _alt(lang, "whole_network", name=name, c_in=c_in, size=size, k0=rows[0].out_channels,
-               s0=rows[0].out_size, steps=steps_text, classes=rows[-1].out_channels)
-    return c.svg(min(width, 760), y + 20, alt)
+    return _alt(lang, "whole_network", name=name, c_in=rows[0].in_channels, size=rows[0].size,
+                k0=rows[0].out_channels, s0=rows[0].out_size, steps=steps_text, classes=rows[-1].out_channels)
 
 
 # ---------------------------------------------------------------------------------------

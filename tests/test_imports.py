@@ -32,3 +32,20 @@ def test_bench_experiments_and_cli_close_no_loop():
     for path, imported in modules.items():
         if name[path] in lower:
             assert not {m for m in imported if m.startswith("densenet_lab.")} - lower, name[path]
+
+
+def test_no_function_in_the_package_is_long():
+    """Issue 14: every function fits on a screen (about 60 lines, docstring included),
+    so a reader follows each one whole."""
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1] / "densenet_lab"
+    long = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > 66:
+                    long.append(f"{path.relative_to(package)}:{node.lineno} {node.name} ({lines} lines)")
+    assert not long, "functions longer than 66 lines: " + ", ".join(long)
