@@ -24,9 +24,9 @@ from torch import nn
 
 from . import analysis
 from ._checks import check_int
+from .device import amp_dtype, pick_device
 from .models import create_model
 from .results import environment, format_table, results_path, write_new
-from .device import amp_dtype, pick_device
 
 
 @dataclass(frozen=True)

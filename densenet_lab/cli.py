@@ -553,11 +553,11 @@ def _add_assignments(sub) -> None:
     b.add_argument("folder", help="one folder (or file prefix <student>__) per student")
     b.add_argument("--out", required=True, help="the CSV file to write, e.g. grades.csv")
     b.add_argument("--timeout", type=float, default=300, help="seconds per notebook (default 300)")
-    for a in (a, b):
-        a.add_argument("--lang", default="en", help="the book's language folder (default en)")
-        a.add_argument("--source", help="the book/ folder of a clone (default: the one beside the package)")
-        a.add_argument("--force", action="store_true", help="replace what --out already holds")
-        a.set_defaults(func=cmd_assignments)
+    for action in (a, b):
+        action.add_argument("--lang", default="en", help="the book's language folder (default en)")
+        action.add_argument("--source", help="the book/ folder of a clone (default: the one beside the package)")
+        action.add_argument("--force", action="store_true", help="replace what --out already holds")
+        action.set_defaults(func=cmd_assignments)
 
 
 def build_parser() -> argparse.ArgumentParser:

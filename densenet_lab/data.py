@@ -29,8 +29,8 @@ import socket
 import ssl
 import urllib.error
 import warnings
-from http.client import HTTPException
 from dataclasses import dataclass, replace
+from http.client import HTTPException
 from pathlib import Path
 
 import torch

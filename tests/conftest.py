@@ -15,4 +15,4 @@ def assert_close_state(a: dict, b: dict, atol: float = 0.0) -> None:
     """Two state dicts hold the same keys and (to ``atol``) the same values."""
     assert a.keys() == b.keys()
     for key in a:
-        torch.testing.assert_close(a[key], b[key], atol=atol, rtol=0, msg=lambda m: f"{key}: {m}")
+        torch.testing.assert_close(a[key], b[key], atol=atol, rtol=0, msg=lambda m, key=key: f"{key}: {m}")

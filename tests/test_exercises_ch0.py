@@ -9,8 +9,13 @@ from torch import nn
 
 from densenet_lab import create_model, list_models
 from densenet_lab.analysis import count_parameters
-from densenet_lab.exercises import (ExerciseError, NotAnswered, check_classifier_share,
-                                    check_largest_under, check_parameter_counts)
+from densenet_lab.exercises import (
+    ExerciseError,
+    NotAnswered,
+    check_classifier_share,
+    check_largest_under,
+    check_parameter_counts,
+)
 from densenet_lab.exercises.ch0 import reference_classifier_share, reference_counts
 
 

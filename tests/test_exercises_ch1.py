@@ -6,8 +6,13 @@ import pytest
 import torch
 from torch import nn
 
-from densenet_lab.exercises import (ExerciseError, NotAnswered, check_keep_and_reduce,
-                                    check_readout_matrix, check_terms_needed)
+from densenet_lab.exercises import (
+    ExerciseError,
+    NotAnswered,
+    check_keep_and_reduce,
+    check_readout_matrix,
+    check_terms_needed,
+)
 from densenet_lab.exercises.ch1 import TERMS_CASES, ReferenceDenseMLP, reference_terms_needed
 
 from .test_exercises_ch0 import assert_exercise_format

@@ -4,11 +4,22 @@ import pytest
 import torch
 from torch import nn
 
-from densenet_lab.exercises import (ExerciseError, NotAnswered, check_first_depth_below,
-                                    check_plain_tanh, check_projection_block,
-                                    check_small_residual)
-from densenet_lab.exercises.ch2 import (grad_at_first_layer, plain, plain_tanh,
-                                        reference_first_depth_below, residual, small_residual)
+from densenet_lab.exercises import (
+    ExerciseError,
+    NotAnswered,
+    check_first_depth_below,
+    check_plain_tanh,
+    check_projection_block,
+    check_small_residual,
+)
+from densenet_lab.exercises.ch2 import (
+    grad_at_first_layer,
+    plain,
+    plain_tanh,
+    reference_first_depth_below,
+    residual,
+    small_residual,
+)
 
 from .test_book_code import taught
 from .test_exercises_ch0 import assert_exercise_format

@@ -5,9 +5,14 @@ import pytest
 import torch
 from torch import nn
 
-from densenet_lab.exercises import (ExerciseError, NotAnswered, check_block_channels,
-                                    check_connections, check_dense_block,
-                                    check_plain_block_parameters)
+from densenet_lab.exercises import (
+    ExerciseError,
+    NotAnswered,
+    check_block_channels,
+    check_connections,
+    check_dense_block,
+    check_plain_block_parameters,
+)
 
 
 def test_block_channels():
@@ -111,8 +116,9 @@ def test_lazy_dense_block_is_told_to_give_its_channels():
 
 def exercise_cells(chapter):
     """The cells of a chapter's notebook that carry nbgrader metadata."""
-    import nbformat
     from pathlib import Path
+
+    import nbformat
     path = Path(__file__).resolve().parents[1] / "book" / "en" / f"{chapter}.ipynb"
     cells = nbformat.read(path, as_version=4).cells
     return cells, [c for c in cells if "nbgrader" in c.metadata]

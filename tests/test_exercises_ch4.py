@@ -5,12 +5,17 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import torch
 from torch import nn
 
-from densenet_lab.exercises import (ExerciseError, NotAnswered, check_any_size_head,
-                                    check_imagenet_densenet, check_textbook_network,
-                                    check_transition, check_transition_channels)
+from densenet_lab.exercises import (
+    ExerciseError,
+    NotAnswered,
+    check_any_size_head,
+    check_imagenet_densenet,
+    check_textbook_network,
+    check_transition,
+    check_transition_channels,
+)
 from densenet_lab.models import textbook
 
 BOOK = Path(__file__).resolve().parents[1] / "book" / "en"

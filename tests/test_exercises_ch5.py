@@ -5,9 +5,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from densenet_lab.exercises import (ExerciseError, NotAnswered, check_best_epoch,
-                                    check_best_growth_rate, check_dense_mlp,
-                                    check_diabetes_training, check_train_step)
+from densenet_lab.exercises import (
+    ExerciseError,
+    NotAnswered,
+    check_best_epoch,
+    check_best_growth_rate,
+    check_dense_mlp,
+    check_diabetes_training,
+    check_train_step,
+)
 from densenet_lab.exercises.ch5 import MSE_MARGIN, dense_mlp_parameters, diabetes_split
 
 
@@ -160,7 +166,7 @@ def test_dense_mlp_rejects_the_common_mistakes(wrong, word):
 
 def train_regressor(model, x, y, epochs=50, lr=1e-3):
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    for epoch in range(epochs):
+    for _ in range(epochs):
         for idx in torch.randperm(len(x)).split(32):
             loss = F.mse_loss(model(x[idx]).squeeze(1), y[idx])
             optimizer.zero_grad()
@@ -200,7 +206,7 @@ def test_diabetes_training_accepts_the_reference(capsys):
 
 def no_squeeze(model, x, y):
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    for epoch in range(50):
+    for _ in range(50):
         for idx in torch.randperm(len(x)).split(32):
             loss = F.mse_loss(model(x[idx]), y[idx])  # (32, 1) against (32,): broadcasts
             optimizer.zero_grad()

@@ -4,8 +4,7 @@ import pytest
 
 from densenet_lab import create_model
 from densenet_lab.analysis import estimate_activation_memory
-from densenet_lab.exercises import (ExerciseError, NotAnswered, check_largest_batch,
-                                    check_saved_channels)
+from densenet_lab.exercises import ExerciseError, NotAnswered, check_largest_batch, check_saved_channels
 from densenet_lab.exercises.ch6 import _largest
 
 

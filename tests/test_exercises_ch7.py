@@ -4,8 +4,7 @@ import math
 
 import pytest
 
-from densenet_lab.exercises import (ExerciseError, NotAnswered, check_images_per_process,
-                                    check_scaled_lr)
+from densenet_lab.exercises import ExerciseError, NotAnswered, check_images_per_process, check_scaled_lr
 from densenet_lab.exercises.ch7 import _images_seen
 
 

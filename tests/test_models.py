@@ -1,5 +1,6 @@
 """The models against the paper, torchvision and the textbook."""
 
+import dataclasses
 import re
 
 import pytest
@@ -238,7 +239,7 @@ def test_wrong_input_channels_fail_clearly():
 
 def test_config_is_frozen_and_checked_on_replace():
     config = DenseNetConfig()
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         config.growth_rate = 3
     with pytest.raises(ValueError, match="growth_rate"):
         config.replace(growth_rate=-1)
@@ -304,7 +305,7 @@ def test_wrong_shapes_and_non_tensors_fail_with_advice(name):
     c = 1 if name == "d2l_densenet" else 3
     with pytest.raises(ValueError, match=rf"shape \(N, {c}, H, W\) .* got \(2, 32, 32, {c}\); channels come first: x.permute\(0, 3, 1, 2\)"):
         model(torch.randn(2, 32, 32, c))
-    with pytest.raises(ValueError, match=r"got \(%d, 32, 32\); one image needs a batch dimension: x.unsqueeze\(0\)" % c):
+    with pytest.raises(ValueError, match=rf"got \({c}, 32, 32\); one image needs a batch dimension: x.unsqueeze\(0\)"):
         model(torch.randn(c, 32, 32))
     np = pytest.importorskip("numpy")
     with pytest.raises(ValueError, match=r"must be a torch.Tensor .* got ndarray: convert with torch.from_numpy\(x\)"):

@@ -1,14 +1,13 @@
 """The project's promises: the README's commands, CI, packaging and the book's table of contents."""
 
 import contextlib
-from html import unescape
 import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
-
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -299,3 +298,10 @@ def test_static_explorers_respond_to_their_sliders_in_a_real_browser(built_book)
                     assert r["numbers"] != r["numbers_after"], f"{page.name}: moving {r['control']} changed nothing"
                 else:  # a menu: the figure changes
                     assert r["title"] != r["title_after"], f"{page.name}: choosing {r['control']} changed nothing"
+
+
+def test_ruff_finds_nothing():
+    """The code passes the linter the project configures (pyproject's [tool.ruff])."""
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(ROOT)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr

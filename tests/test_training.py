@@ -1,6 +1,5 @@
 """A real, few-second training run: a small DenseNet must learn handwritten digits."""
 
-import pytest
 import torch
 import torch.nn.functional as F
 from sklearn.datasets import load_digits

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import torch
@@ -65,7 +65,7 @@ def grad_at_first_layer(block: Callable[[int], nn.Module], depth: int, seed: int
     return net[1].weight.grad.norm().item()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _ratio(depth: int) -> float:
     """The plain stack's first-layer gradient over the residual stack's, at ``depth``."""
     return grad_at_first_layer(plain, depth) / grad_at_first_layer(residual, depth)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from .core import call, correct, fail, require_answer
@@ -11,7 +11,7 @@ from .core import call, correct, fail, require_answer
 GIB = 2**30
 
 
-@lru_cache(maxsize=None)
+@cache
 def _model(name: str):
     from ..models import create_model
 

@@ -5,11 +5,11 @@ plotly version with every control working in the rendered book (see ``core``).
     BlockExplorer()          # the last line of a cell: shows the explorer
 """
 
-from .core import Control, Explorer, Frame
-from .figure import Figure, Trace
 from .accuracy import AccuracyExplorer
 from .architecture import ArchitectureExplorer
 from .block import BlockExplorer
+from .core import Control, Explorer, Frame
+from .figure import Figure, Trace
 from .taylor import TaylorExplorer
 
 __all__ = ["AccuracyExplorer", "ArchitectureExplorer", "BlockExplorer", "Control", "Explorer", "Figure", "Frame", "TaylorExplorer", "Trace"]

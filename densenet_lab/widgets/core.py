@@ -171,7 +171,7 @@ class Explorer:
 
     def __init__(self, **defaults: Any) -> None:
         known = {c.name: c for c in self.controls}
-        for name, value in defaults.items():
+        for name in defaults:
             if name not in known:
                 raise ValueError(f"unknown setting {name!r}; this explorer has {', '.join(known)}")
         self.controls = tuple(c.including(defaults[c.name]) if c.name in defaults else c for c in self.controls)
