@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,17 +150,61 @@ class Sweep:
 
 def train_point(growth_rate: int, dataset, sweep: Sweep, *, seed: int = 0,
                 on_step: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """Train ``sweep_model(growth_rate)`` as ``sweep`` trains its runs; returns one point."""
-    from .train import fit
+    """Train ``sweep_model(growth_rate)`` on ``dataset`` as ``sweep`` trains its runs; returns
+    one point. ``on_step(done, total)`` is called after every optimiser step; an exception
+    raised in it stops the run."""
+    steps = train_point_steps(growth_rate, dataset, sweep, seed=seed)
+    while True:
+        try:
+            done, total = next(steps)
+        except StopIteration as finished:
+            return finished.value
+        if on_step is not None:
+            on_step(done, total)
 
-    torch.manual_seed(seed)
+
+def train_point_steps(growth_rate: int, dataset, sweep: Sweep, *,
+                      seed: int = 0) -> Generator[tuple[int, int], None, dict[str, Any]]:
+    """``train_point`` one optimiser step at a time: a generator that yields ``(steps done,
+    total steps)`` after each step and returns the point when the last epoch is evaluated.
+
+    Between two steps the caller may do anything, even run other training: the run keeps its
+    own random numbers. The weights start from ``seed`` (drawn with the global generator
+    inside ``torch.random.fork_rng``, which restores the caller's state), and the data order and
+    augmentation come from the run's own ``torch.Generator``; nothing else draws (the sweep's
+    models have no dropout). So the global random state is the same after a run as before,
+    and the point is the one ``fit`` would train from the same seed (``tests/test_widgets.py``).
+    ``seconds`` counts the time spent in the run's own steps, not the pauses between them.
+    """
+    from . import data as data_mod
+    from .device import setup_hardware
+    from .recipes import choose_recipe
+    from .train import Training, evaluate, train_step
+
     info = dataset.info
-    net = sweep_model(growth_rate, info.channels, info.num_classes, sweep.block_config)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = sweep_model(growth_rate, info.channels, info.num_classes, sweep.block_config)
+    hw = setup_hardware(None, None)
+    recipe = choose_recipe("quick", epochs=sweep.epochs, batch_size=sweep.batch_size, lr=sweep.lr)
+    training = Training.create(net, recipe, hw, len(dataset.train), seed=seed, channels_last=False,
+                               progress=False, on_step=None)
+    dataset = dataset.to(hw.device)
+    seconds, done = 0.0, 0
+    for _ in range(recipe.epochs):
+        start = time.perf_counter()
+        net.train()
+        for x, y in data_mod.batches(dataset.train, info, recipe.batch_size, train=True, generator=training.generator):
+            train_step(net, x, y, training)
+            done += 1
+            seconds += time.perf_counter() - start
+            yield done, training.total_steps
+            start = time.perf_counter()
     start = time.perf_counter()
-    history = fit(net, dataset, "quick", epochs=sweep.epochs, batch_size=sweep.batch_size, lr=sweep.lr, seed=seed,
-                  progress=False, on_step=on_step)
-    return {"growth_rate": growth_rate, "params": count_parameters(net), "test_acc": history.last["test_acc"],
-            "seconds": round(time.perf_counter() - start, 2)}
+    test = evaluate(net, dataset.test, info, batch_size=max(recipe.batch_size, 256), device=hw.device)
+    seconds += time.perf_counter() - start
+    return {"growth_rate": growth_rate, "params": count_parameters(net), "test_acc": test["acc"],
+            "seconds": round(seconds, 2)}
 
 
 def growth_rate_sweep(dataset, growth_rates: Sequence[int], epochs: int, *, block_config: tuple[int, ...] = (3, 3),

@@ -4,9 +4,9 @@
     >>> ds = data.load_data("digits")
     >>> history = train.fit(create_model("densenet_bc100_k12", image_channels=1), ds, "quick")
 
-``fit`` is the loop: each epoch, ``train_one_epoch`` (batches, forward, loss, backward,
-step), then ``evaluate`` on the test split, then the epoch's metrics into the ``History``
-and a checkpoint into the run folder. What it stands on lives in modules of its own:
+``fit`` is the loop: each epoch, ``train_one_epoch`` (the batches, and for each one
+``train_step``: forward, loss, backward, step), then ``evaluate`` on the test split, then
+the epoch's metrics into the ``History`` and a checkpoint into the run folder. What it stands on lives in modules of its own:
 
     device.py      the device (CUDA, Apple MPS, CPU), mixed precision (bf16, or fp16 with
                    a gradient scaler), the processes of ``torchrun`` (DistributedDataParallel), seeds
@@ -43,7 +43,7 @@ from .recipes import RECIPES, Recipe, choose_recipe
 from .runs import History, RunDir, RunDirError, check_world_size, resume_view
 
 # the book imports fit, evaluate, TrainingDiverged and RECIPES from here
-__all__ = ["RECIPES", "History", "Recipe", "TrainingDiverged", "evaluate", "fit", "train_one_epoch"]
+__all__ = ["RECIPES", "History", "Recipe", "TrainingDiverged", "evaluate", "fit", "train_one_epoch", "train_step"]
 
 
 class TrainingDiverged(RuntimeError):
@@ -119,24 +119,35 @@ def train_one_epoch(net: nn.Module, dataset: data_mod.Dataset, training: Trainin
     Returns the epoch's ``loss`` and ``acc`` (over every process's examples), their ``count``
     and the ``seconds`` it took.
     """
-    optimizer, scheduler, scaler, hw = training.optimizer, training.scheduler, training.scaler, training.hw
+    hw = training.hw
     net.train()
     tally = _Tally(training, epoch)
     batches = data_mod.batches(dataset.train, dataset.info, training.recipe.batch_size, train=True,
                                generator=training.generator, rank=hw.rank, world_size=hw.world_size)
     for step, (x, y) in enumerate(batches):  # x: (N, C, H, W) normalised images, y: (N,) labels
-        if training.channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
-        with hw.autocast():                         # bf16 or fp16 where asked, else float32
-            logits = net(x)                         # forward: (N, num_classes) scores
-        loss = F.cross_entropy(logits.float(), y)   # logits in: the loss applies log-softmax itself
-        optimizer.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()               # backward (fp16 scales the loss up first)
-        scaler.step(optimizer)                      # step: SGD with momentum and weight decay
-        scaler.update()
-        scheduler.step()                            # the learning rate of the next step
+        loss, logits = train_step(net, x, y, training)
         tally.add(step, loss, logits, y)            # sums on the device, NaN check, progress, on_step
     return tally.finish()
+
+
+def train_step(net: nn.Module, x: Tensor, y: Tensor, training: Training) -> tuple[Tensor, Tensor]:
+    """One optimiser step on a batch: forward, loss, backward, step, the next learning rate.
+
+    ``x``: (N, C, H, W) normalised images, ``y``: (N,) labels. Returns the loss (a scalar)
+    and the logits, (N, num_classes), for the epoch's tally.
+    """
+    optimizer, scaler = training.optimizer, training.scaler
+    if training.channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    with training.hw.autocast():                # bf16 or fp16 where asked, else float32
+        logits = net(x)                         # forward: (N, num_classes) scores
+    loss = F.cross_entropy(logits.float(), y)   # logits in: the loss applies log-softmax itself
+    optimizer.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward()               # backward (fp16 scales the loss up first)
+    scaler.step(optimizer)                      # step: SGD with momentum and weight decay
+    scaler.update()
+    training.scheduler.step()                   # the learning rate of the next step
+    return loss, logits
 
 
 def evaluate(model: nn.Module, split: data_mod.Split, info: data_mod.DataInfo, *, batch_size: int = 256,

@@ -2,6 +2,7 @@
 static HTML holds every precomputed frame, bad settings cannot be chosen, and training
 from the accuracy explorer can be stopped."""
 
+import asyncio
 import dataclasses
 import itertools
 import json
@@ -17,7 +18,7 @@ import torch
 
 from densenet_lab import analysis, create_model
 from densenet_lab.data import load_data
-from densenet_lab.experiments import Sweep, growth_rate_sweep, sweep_model
+from densenet_lab.experiments import Sweep, growth_rate_sweep, sweep_model, train_point
 from densenet_lab.models import DenseBlock
 from densenet_lab.widgets import AccuracyExplorer, ArchitectureExplorer, BlockExplorer, Control, TaylorExplorer
 from densenet_lab.widgets.architecture import network_config, resnet18_reference
@@ -472,23 +473,123 @@ def test_fit_reports_every_step_and_stops_when_asked():
         fit(sweep_model(4, 1, 10, (1, 1)), data, "quick", epochs=1, progress=False, on_step=stop)
 
 
-@pytest.mark.slow
-def test_train_button_adds_a_point_and_stop_ends_a_run():
-    data = load_data("digits")
-    sweep = growth_rate_sweep(data, [4], epochs=1, block_config=(1, 1), verbose=False)
-    view = LiveView(AccuracyExplorer(sweep, data))
-    trainer = view.trainer
-    trainer.start(6)
-    assert trainer.train_button.disabled and not trainer.stop_button.disabled
-    trainer.thread.join(timeout=120)
-    assert not trainer.train_button.disabled and trainer.stop_button.disabled
-    assert [p["growth_rate"] for p in sweep.points] == [4, 6] and sweep.points[1]["added"]
-    assert "k=6 (trained here)" in view.numbers.value and "added" in trainer.status.value
+def _widgets_of(box) -> list:
+    """``box`` and every widget inside it."""
+    return [box] + [w for child in getattr(box, "children", ()) for w in _widgets_of(child)]
 
-    sweep.epochs = 200  # a long run, stopped at once
-    trainer.start(8)
-    trainer.stop()
-    trainer.thread.join(timeout=60)
-    assert not trainer.thread.is_alive() and "stopped" in trainer.status.value
-    assert [p["growth_rate"] for p in sweep.points] == [4, 6]
-    assert not trainer.train_button.disabled
+
+def _record_updates(view: LiveView) -> list[tuple[str, int]]:
+    """Every change of any widget of ``view`` from now on, as (trait, thread id)."""
+    updates = []
+    for widget in _widgets_of(view.box):
+        widget.observe(lambda change: updates.append((change["name"], threading.get_ident())))
+    return updates
+
+
+def _sweep_and_view(epochs: int = 1):
+    data = load_data("digits")
+    sweep = growth_rate_sweep(data, [4], epochs=epochs, block_config=(1, 1), verbose=False)
+    return data, sweep, LiveView(AccuracyExplorer(sweep, data))
+
+
+@pytest.mark.slow
+def test_train_button_trains_on_the_event_loop_and_every_widget_update_comes_from_its_thread():
+    """Train runs as a task on the running event loop, which gets a turn between steps (a
+    'user cell' runs meanwhile); the point is added, the figure redrawn; each widget update
+    (progress bar, buttons, status, numbers) comes from the loop's own thread."""
+    data, sweep, view = _sweep_and_view()
+    trainer, updates = view.trainer, _record_updates(view)
+    turns = []
+
+    async def scenario():
+        trainer.train_button.click()  # what a click in the browser calls, inside the kernel's loop
+        assert trainer.running and trainer.train_button.disabled and not trainer.stop_button.disabled
+        while trainer.running:  # another coroutine runs between the steps
+            turns.append(trainer.progress.value)
+            await asyncio.sleep(0)
+        await trainer.task
+
+    asyncio.run(scenario())
+    total = trainer.progress.max
+    assert total > 10 and trainer.progress.value == total
+    assert len(turns) >= total and turns == sorted(turns)  # a turn after every step, the bar only advancing
+    assert not trainer.train_button.disabled and trainer.stop_button.disabled
+    assert [p["growth_rate"] for p in sweep.points] == [4, 16] and sweep.points[1]["added"]
+    assert "k=16 (trained here)" in view.numbers.value and "added" in trainer.status.value
+    assert {"value", "disabled", "max"} <= {name for name, _ in updates}
+    assert {thread for _, thread in updates} == {threading.get_ident()}
+
+
+@pytest.mark.slow
+def test_training_from_the_explorer_and_a_users_cells_do_not_share_random_numbers():
+    """While the explorer trains, the 'user' draws from the global generator between steps:
+    the user's numbers are what the seed gives with no training going on, and the point is
+    what ``train_point`` gives alone."""
+    data, sweep, view = _sweep_and_view()
+    trainer = view.trainer
+    draws = []
+
+    async def scenario():
+        torch.manual_seed(123)
+        trainer.start(6)
+        while trainer.running:
+            draws.append(torch.rand(1).item())
+            await asyncio.sleep(0)
+
+    asyncio.run(scenario())
+    torch.manual_seed(123)
+    assert len(draws) > 10 and draws == [torch.rand(1).item() for _ in draws]
+    torch.manual_seed(7)  # a state the run must not depend on
+    alone = train_point(6, data, sweep)
+    added = {k: v for k, v in sweep.points[-1].items() if k not in ("seconds", "added")}
+    assert added == {k: v for k, v in alone.items() if k != "seconds"}
+
+
+def test_a_point_trained_step_by_step_is_the_one_fit_trains():
+    """``train_point_steps`` (the explorer's run) trains exactly what ``fit`` trains from the
+    same seed, and leaves the global random state as it found it."""
+    from densenet_lab.train import fit
+
+    data = load_data("digits")
+    sweep = Sweep("digits", epochs=1, block_config=(1, 1))
+    torch.manual_seed(5)
+    state = torch.get_rng_state()
+    point = train_point(4, data, sweep, seed=3)
+    assert torch.equal(torch.get_rng_state(), state)
+    torch.manual_seed(3)
+    net = sweep_model(4, 1, 10, (1, 1))
+    history = fit(net, data, "quick", epochs=1, batch_size=sweep.batch_size, lr=sweep.lr, seed=3, progress=False)
+    assert point["test_acc"] == history.last["test_acc"] and point["params"] == 1766
+
+
+@pytest.mark.slow
+def test_stop_ends_a_run_between_two_steps_and_adds_nothing():
+    data, sweep, view = _sweep_and_view()
+    trainer = view.trainer
+    sweep.epochs = 200  # a long run: thousands of steps
+
+    async def scenario():
+        trainer.start(8)
+        while trainer.progress.value == 0:  # the bar has moved: the run is under way
+            await asyncio.sleep(0)
+        trainer.stop_button.click()
+        await trainer.task
+
+    asyncio.run(scenario())
+    assert "stopped" in trainer.status.value and 0 < trainer.progress.value < trainer.progress.max
+    assert [p["growth_rate"] for p in sweep.points] == [4]
+    assert not trainer.train_button.disabled and trainer.stop_button.disabled and not trainer.running
+
+
+def test_with_no_event_loop_running_train_runs_to_the_end_at_once():
+    data, sweep, view = _sweep_and_view()
+    view.trainer.start(4)
+    assert not view.trainer.running and [p["growth_rate"] for p in sweep.points] == [4, 4]
+
+
+def test_no_widget_code_starts_a_thread():
+    """Colab does not show a widget update made from another thread: the explorers use none."""
+    package = Path(__file__).resolve().parents[1] / "densenet_lab" / "widgets"
+    for path in package.glob("*.py"):
+        source = path.read_text()
+        assert not re.search(r"^\s*(import|from)\s+(threading|concurrent|_thread)\b", source, re.M), path.name

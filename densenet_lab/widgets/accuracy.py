@@ -2,23 +2,20 @@
 
 The points come from a ``Sweep`` (``densenet_lab.experiments``) that the notebook ran in
 its profile or loaded from a results file; live, a button trains one more growth rate
-in the background and adds its point (the button is off while a run goes; Stop ends it).
+and adds its point (the button is off while a run goes; Stop ends it). The run is a task
+on the kernel's event loop, not a thread (``Trainer``).
 """
 
 from __future__ import annotations
 
-import threading
+import asyncio
 from dataclasses import replace
 from typing import Any
 
-from ..experiments import Sweep, train_point
+from ..experiments import Sweep, train_point_steps
 from .core import Control, Explorer, Figure, Frame, LiveView, Trace
 
 METRICS = {"test_acc": "test accuracy", "seconds": "training time (s)", "params": "parameters"}
-
-
-class Stopped(Exception):
-    """Raised inside training when the reader presses Stop."""
 
 
 class AccuracyExplorer(Explorer):
@@ -71,7 +68,17 @@ class AccuracyExplorer(Explorer):
 
 
 class Trainer:
-    """The live 'train one more point' row: growth rate, Train, Stop, a progress bar."""
+    """The live 'train one more point' row: growth rate, Train, Stop, a progress bar.
+
+    Train starts the run as a task on the kernel's own asyncio event loop (ipywidgets'
+    "asynchronous widgets" pattern), never in a thread: the run takes one optimiser step,
+    updates the progress bar, and gives the loop back (``await asyncio.sleep(0)``), so the
+    kernel handles a click on Stop, a slider or a new cell between two steps, and every
+    widget update comes from the kernel's thread (on Colab a widget updated from another
+    thread does not refresh). A cell the reader runs meanwhile does not change the run, nor
+    the run the cell: it draws only from its own random generators
+    (``experiments.train_point_steps``).
+    """
 
     def __init__(self, explorer: AccuracyExplorer, view: LiveView) -> None:
         import ipywidgets as w
@@ -85,39 +92,70 @@ class Trainer:
         self.status = w.HTML()
         self.train_button.on_click(lambda _: self.start(self.growth_rate.value))
         self.stop_button.on_click(lambda _: self.stop())
-        self.thread: threading.Thread | None = None
-        self._stop = threading.Event()
+        self.task: asyncio.Task | None = None
+        self._stop_asked = False
         self.box = w.VBox([w.HBox([self.growth_rate, self.train_button, self.stop_button, self.progress]), self.status])
 
+    @property
+    def running(self) -> bool:
+        return self.task is not None and not self.task.done()
+
     def start(self, growth_rate: int) -> None:
-        """Train ``growth_rate`` in a background thread (the kernel stays responsive)."""
-        if self.thread is not None and self.thread.is_alive():
+        """Train ``growth_rate`` as a task on the running event loop (the kernel's); with no
+        loop running (a plain script), train to the end before returning."""
+        if self.running:
             return
-        self._stop.clear()
-        self.train_button.disabled, self.stop_button.disabled, self.growth_rate.disabled = True, False, True
-        self.status.value = f"training k={growth_rate} ..."
-        self.thread = threading.Thread(target=self._run, args=(growth_rate,), daemon=True)
-        self.thread.start()
+        self._stop_asked = False
+        self._set_running(True, f"training k={growth_rate} ...")
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop: nothing else can happen meanwhile anyway
+            asyncio.run(self.train(growth_rate))
+        else:
+            self.task = loop.create_task(self.train(growth_rate))
 
     def stop(self) -> None:
-        self._stop.set()
+        """End the run after the step it is taking; its point is not added."""
+        self._stop_asked = True
 
-    def _step(self, done: int, total: int) -> None:
-        if self._stop.is_set():
-            raise Stopped
-        self.progress.max, self.progress.value = total, done
-
-    def _run(self, growth_rate: int) -> None:
+    async def train(self, growth_rate: int) -> None:
+        """Run ``train_point_steps``, yielding to the loop after every step; show the outcome."""
         sweep = self.explorer.sweep
         try:
-            point = train_point(growth_rate, self.explorer.dataset, sweep, on_step=self._step)
-        except Stopped:
-            self.status.value = f"stopped: k={growth_rate} was not added"
-        except Exception as error:  # shown, not lost in a thread
+            steps = train_point_steps(growth_rate, self.explorer.dataset, sweep)
+            point = await self._drive(steps)
+        except Exception as error:  # shown in the explorer, not lost in a task
             self.status.value = f"<span style='color:#a94400'>training failed: {type(error).__name__}: {error}</span>"
         else:
-            sweep.points.append({**point, "added": True})
-            self.status.value = f"k={growth_rate}: test accuracy {point['test_acc']:.3f} in {point['seconds']:.1f} s (added)"
-            self.view.render()
+            if point is None:
+                self.status.value = f"stopped: k={growth_rate} was not added"
+            else:
+                sweep.points.append({**point, "added": True})
+                self.status.value = (f"k={growth_rate}: {sweep.held_out} accuracy {point['test_acc']:.3f} "
+                                     f"in {point['seconds']:.1f} s (added)")
+                self.view.render()
         finally:
-            self.train_button.disabled, self.stop_button.disabled, self.growth_rate.disabled = False, True, False
+            self._set_running(False)
+
+    async def _drive(self, steps) -> dict[str, Any] | None:
+        """Step ``steps`` to its end (its point) or until Stop (``None``), moving the bar in
+        about a hundred updates and giving the event loop a turn after every step."""
+        shown = 0
+        while True:
+            if self._stop_asked:
+                steps.close()
+                return None
+            try:
+                done, total = next(steps)
+            except StopIteration as finished:
+                return finished.value
+            if done == total or done - shown >= max(1, total // 100):
+                self.progress.max, self.progress.value, shown = total, done, done
+            await asyncio.sleep(0)
+
+    def _set_running(self, running: bool, status: str | None = None) -> None:
+        self.train_button.disabled, self.stop_button.disabled, self.growth_rate.disabled = running, not running, running
+        if running:
+            self.progress.value = 0
+        if status is not None:
+            self.status.value = status

@@ -8,7 +8,6 @@ renders no third-party widget model (see ``core`` for why the figures are PNGs).
 from __future__ import annotations
 
 import html
-import threading
 from typing import TYPE_CHECKING, Any
 
 from .figure import Figure, figure_png
@@ -28,7 +27,6 @@ class LiveView:
         self.images = w.VBox()  # one PNG per figure, each replaced in place
         self.numbers = w.HTML(layout=w.Layout(min_width="260px"))
         self.warning = w.HTML()
-        self._render_lock = threading.Lock()
         for widget in self.inputs.values():
             widget.observe(self._changed, names="value")
         header = w.HTML(f"<b>{html.escape(explorer.title)}</b>"
@@ -50,18 +48,17 @@ class LiveView:
     def render(self) -> Frame | None:
         """Recompute and redraw now; a failing setting shows its error instead of raising.
 
-        One render at a time, each reading the settings when it starts: the last one to
-        finish always shows the latest settings."""
-        with self._render_lock:
-            try:
-                frame = self.explorer.frame(**self.settings())
-            except ValueError as error:
-                self.warning.value = _warning_html(str(error))
-                return None
-            self._draw(frame.figures)
-            self.numbers.value = numbers_html(frame.shown)
-            self.warning.value = _warning_html(frame.warning) if frame.warning else ""
-            return frame
+        Called in the kernel's own thread only (a change of a control, the end of a training
+        task): renders never overlap, and each shows the settings of its moment."""
+        try:
+            frame = self.explorer.frame(**self.settings())
+        except ValueError as error:
+            self.warning.value = _warning_html(str(error))
+            return None
+        self._draw(frame.figures)
+        self.numbers.value = numbers_html(frame.shown)
+        self.warning.value = _warning_html(frame.warning) if frame.warning else ""
+        return frame
 
     def _draw(self, figures: list[Figure]) -> None:
         import ipywidgets as w
