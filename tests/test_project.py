@@ -1,17 +1,17 @@
 """The project's promises: the README's commands, CI, packaging and the book's table of contents."""
 
-import contextlib
 import json
 import os
 import re
 import subprocess
 import sys
-import tempfile
 from html import unescape
 from pathlib import Path
 
 import pytest
 import yaml
+
+from tests import browser
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -174,55 +174,17 @@ def _internal_targets(page: Path, text: str) -> list[Path]:
     return [(page.parent / r).resolve() for r in refs if not re.match(r"^[a-z]+:|^//", r)]
 
 
-def _chromium() -> str:
-    import shutil
-
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the browser test: the README's test command installs Debian's chromium")
-        pytest.skip("chromium is not installed")
-    return chromium
-
-
-@contextlib.contextmanager
-def _serve(directory: Path):
-    """The built site on a localhost port (yields its URL) for as long as the block runs."""
-    import functools
-    import http.server
-    import threading
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(directory)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-
-
-def _dump_dom(chromium: str, url: str, *extra: str) -> str:
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-    with tempfile.TemporaryDirectory() as profile:
-        return subprocess.run([chromium, *flags, *extra, f"--user-data-dir={profile}", "--dump-dom", url],
-                              capture_output=True, text=True, timeout=180).stdout
-
-
 @pytest.mark.slow
 def test_pages_render_in_a_real_browser(built_book):
     """Serve the built site on localhost, open every chapter in headless Chromium, and check
     that it renders with its figures and that no internal link or image is broken."""
-    chromium = _chromium()
-    with _serve(built_book) as site:
+    chromium = browser.chromium()
+    with browser.serve(built_book) as site:
         for page in sorted((built_book / "book" / "en").glob("*.html")):
             text = page.read_text()
             broken = [t for t in _internal_targets(page, text) if not t.exists()]
             assert not broken, f"{page.name}: broken links or images {broken[:5]}"
-            dom = _dump_dom(chromium, f"{site}/book/en/{page.name}")
+            dom = browser.dump_dom(chromium, f"{site}/book/en/{page.name}")
             assert "<h1" in dom and "bd-article" in dom, f"{page.name} did not render"
             images = re.findall(r'<img[^>]+src="([^"]+)"', dom)
             for src in images:
@@ -279,15 +241,15 @@ document.getElementById("page").addEventListener("load", probe);
 def test_static_explorers_respond_to_their_sliders_in_a_real_browser(built_book):
     """With no kernel, every explorer in the built book draws its figure with plotly.js
     (served by the site itself, no CDN), and moving a slider changes what it shows."""
-    chromium = _chromium()
+    chromium = browser.chromium()
     pages = [p for p in sorted((built_book / "book" / "en").glob("*.html")) if 'class="dlab-explorer"' in p.read_text()]
     assert {p.stem for p in pages} >= {"01_taylor_to_dense", "03_dense_blocks", "04_whole_network",
                                        "05_training", "06_memory_and_speed"}
-    with _serve(built_book) as site:
+    with browser.serve(built_book) as site:
         for page in pages:
             probe = built_book / f"_probe_{page.stem}.html"
             probe.write_text(_MOVE_SLIDERS % {"page": f"book/en/{page.name}"})
-            dom = _dump_dom(chromium, f"{site}/{probe.name}", "--virtual-time-budget=30000")
+            dom = browser.dump_dom(chromium, f"{site}/{probe.name}", "--virtual-time-budget=30000")
             found = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
             assert found and found.group(1) != "pending", f"{page.name}: the explorers never drew (no plotly figure)"
             results = json.loads(unescape(found.group(1)))

@@ -28,6 +28,7 @@ from densenet_lab.widgets.figure import Figure, Trace, figure_plotly, figure_png
 from densenet_lab.widgets.live import LiveView, numbers_html
 from densenet_lab.widgets.static import _intern
 from densenet_lab.widgets.taylor import taylor_polynomial
+from tests import browser
 
 PNG = b"\x89PNG"
 
@@ -418,14 +419,12 @@ probe();
 def test_the_static_explorers_work_in_a_real_browser(tmp_path):
     """explorer.js, as shipped, in headless Chromium with no network: it draws the figures with
     plotly.js, reads every frame of the grid exactly as computed, and a slider changes the numbers."""
-    from tests.test_project import _chromium, _dump_dom
-
     plotly = pytest.importorskip("plotly")
-    chromium = _chromium()
+    chromium = browser.chromium()
     explorers = [TaylorExplorer(), BlockExplorer()]
     (tmp_path / "plotly.min.js").write_bytes((Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes())
     (tmp_path / "page.html").write_text(_READ_EVERY_FRAME % {"explorers": "".join(e.static_html() for e in explorers)})
-    dom = _dump_dom(chromium, (tmp_path / "page.html").as_uri(), "--virtual-time-budget=30000")
+    dom = browser.dump_dom(chromium, (tmp_path / "page.html").as_uri(), "--virtual-time-budget=30000")
     found = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
     assert found and found.group(1) != "pending", "the explorers never drew their figures"
     results = json.loads(unescape(found.group(1)))
