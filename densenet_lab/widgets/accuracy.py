@@ -26,6 +26,7 @@ class AccuracyExplorer(Explorer):
         dataset: the data the sweep trained on; with it the live explorer can train more points.
     """
 
+    key = "accuracy"  # links: #accuracy:metric=seconds
     title = "Accuracy against growth rate, from real training runs"
     controls = (Control("metric", "show", tuple(METRICS), "test_acc", names=tuple(METRICS.values())),)
     live_note = ("Run this page in Colab, Binder or with Live Code (rocket icon above) to train more growth "

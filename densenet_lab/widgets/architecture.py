@@ -95,17 +95,18 @@ def memory_figure(naive: Sequence[analysis.Stage], lean: Sequence[analysis.Stage
 class ArchitectureExplorer(Explorer):
     """Growth rate, depth, bottleneck, compression, input size, batch, memory-efficient."""
 
+    key = "arch"  # links: #arch:net=cifar100,k=24,b=1,theta=1,size=32,batch=64,efficient=0
     title = "A whole DenseNet: channels, parameters, FLOPs and training memory"
     note = ("Closed forms from densenet_lab.analysis; memory is what a float32 training pass saves "
             "for backward (bf16 halves it); ResNet-18 is measured at the same input size.")
     controls = (
-        Control("network", "network", NETWORKS, "cifar100", names=NETWORK_NAMES),
-        Control("growth_rate", "growth rate k", (4, 6, 8, 12, 16, 24, 32, 40, 48), 12, static=(12, 24, 32, 40)),
-        Control("bottleneck", "bottleneck (B)", (False, True), True),
-        Control("compression", "compression theta", (0.25, 0.5, 0.75, 1.0), 0.5, static=(0.5, 1.0)),
-        Control("input_size", "input size", (32, 64, 96, 128, 160, 192, 224, 256, 320), 32, static=(32, 64, 224)),
+        Control("network", "network", NETWORKS, "cifar100", names=NETWORK_NAMES, key="net"),
+        Control("growth_rate", "growth rate k", (4, 6, 8, 12, 16, 24, 32, 40, 48), 12, static=(12, 24, 32, 40), key="k"),
+        Control("bottleneck", "bottleneck (B)", (False, True), True, key="b"),
+        Control("compression", "compression theta", (0.25, 0.5, 0.75, 1.0), 0.5, static=(0.5, 1.0), key="theta"),
+        Control("input_size", "input size", (32, 64, 96, 128, 160, 192, 224, 256, 320), 32, static=(32, 64, 224), key="size"),
         Control("batch", "batch", tuple(2**i for i in range(11)), 64, static=(8, 64, 256)),
-        Control("memory_efficient", "memory-efficient (checkpointing)", (False, True), False),
+        Control("memory_efficient", "memory-efficient (checkpointing)", (False, True), False, key="efficient"),
     )
 
     def compute(self, network: str, growth_rate: int, bottleneck: bool, compression: float, input_size: int,

@@ -16,13 +16,14 @@ def block_config(growth_rate: int, in_channels: int, num_layers: int, bottleneck
 class BlockExplorer(Explorer):
     """Growth rate k, input channels k0 and layers L: each layer reads ``k0 + (l - 1) k`` channels."""
 
+    key = "block"  # links: #block:k=12,k0=24,L=6,b=0
     title = "A dense block: every layer reads all earlier outputs"
     note = "Bars: what layer l reads (the block input, then k channels from each earlier layer); the last bar is the block's output."
     controls = (
-        Control("growth_rate", "growth rate k", tuple(range(1, 65)), 12, static=(4, 8, 12, 16, 24, 32)),
-        Control("in_channels", "input channels k0", tuple(range(1, 257)), 24, static=(16, 24, 32, 64)),
-        Control("num_layers", "layers L", tuple(range(1, 33)), 6, static=(*range(1, 9), 12, 16, 24, 32)),
-        Control("bottleneck", "1x1 bottleneck (DenseNet-B)", (False, True), False),
+        Control("growth_rate", "growth rate k", tuple(range(1, 65)), 12, static=(4, 8, 12, 16, 24, 32), key="k"),
+        Control("in_channels", "input channels k0", tuple(range(1, 257)), 24, static=(16, 24, 32, 64), key="k0"),
+        Control("num_layers", "layers L", tuple(range(1, 33)), 6, static=(*range(1, 9), 12, 16, 24, 32), key="L"),
+        Control("bottleneck", "1x1 bottleneck (DenseNet-B)", (False, True), False, key="b"),
     )
 
     def compute(self, growth_rate: int, in_channels: int, num_layers: int, bottleneck: bool) -> Frame:

@@ -38,7 +38,9 @@ import itertools
 import math
 import numbers
 import os
+import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +52,8 @@ __all__ = ["BOOK_ENV", "Control", "Explorer", "Figure", "Frame", "LiveView", "Tr
 
 BOOK_ENV = "DENSENET_LAB_BOOK"  # set (to "1") while the book is built: embed every precomputed frame
 MAX_STATIC_FRAMES = 5000
+# a key in a page's link (#arch:k=24,b=1): a letter, then letters, digits or "_"
+URL_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ class Control:
         default: the value shown first.
         static: the values precomputed for the static page (default: all of ``values``).
         names: display names for the values (default ``str(value)``).
+        key: the setting's short name in a page's link, e.g. ``"k"`` in ``#arch:k=24``
+            (default: ``name``); a letter, then letters, digits or ``_``.
     """
 
     name: str
@@ -71,8 +77,13 @@ class Control:
     default: Any
     static: tuple[Any, ...] | None = None
     names: tuple[str, ...] | None = None
+    key: str | None = None
 
     def __post_init__(self) -> None:
+        if self.key is None:
+            object.__setattr__(self, "key", self.name)  # frozen: set once, here
+        if not isinstance(self.key, str) or not URL_KEY.fullmatch(self.key):
+            raise ValueError(f"{self.name}: key must be a letter, then letters, digits or '_', got {self.key!r}")
         if self.default not in self.values:
             raise ValueError(f"{self.name}: the default {self.default!r} is not one of its values")
         if self.static is not None and (self.default not in self.static or not set(self.static) <= set(self.values)):
@@ -93,6 +104,15 @@ class Control:
 
     def name_of(self, value: Any) -> str:
         return self.names[self.values.index(value)] if self.names else str(value)
+
+    def url_value(self, value: Any) -> str:
+        """``value`` as a page's link writes it: ``1``/``0`` for a toggle, a number in its
+        shortest form (``0.5``, ``1`` for ``1.0``), otherwise the value itself (``"cifar100"``)."""
+        if isinstance(value, bool):
+            return "1" if value else "0"
+        if isinstance(value, float):
+            return repr(value).removesuffix(".0")
+        return str(value)
 
     @property
     def static_values(self) -> tuple[Any, ...]:
@@ -157,25 +177,47 @@ class Frame:
 
 
 class Explorer:
-    """Base class: subclasses set ``controls`` and implement ``compute(**settings) -> Frame``.
+    """Base class: subclasses set ``controls`` and ``key`` and implement ``compute(**settings) -> Frame``.
 
     ``Explorer(**defaults)`` starts the controls at other values (each one checked); a value
     between a slider's steps, or outside the static grid, joins them for this explorer, so both
     the live and the static view can show it.
+
+    ``Explorer(controls=["growth_rate", "bottleneck"])`` shows only the controls named (in the
+    class's order), for a simpler assignment: the others stay at their defaults, or at a value
+    given in the same call, and appear neither in the live widget nor in the static page (whose
+    grid then holds their one value). ``visible`` holds the names shown.
+
+    ``key`` names the explorer in a page's link, with each control's ``Control.key``: the static
+    page opened at ``chapter.html#arch:k=24,b=1`` starts there (``static/explorer.js``).
     """
 
     controls: tuple[Control, ...] = ()
+    key: str = ""  # the explorer in a page's link (default: the class's name, less "Explorer", lower case)
     title: str = ""
     note: str = ""  # one sentence under the title, e.g. where the numbers come from
     live_note = "Run this page in Colab, Binder or with Live Code (rocket icon above) for the live explorer with every value."
 
-    def __init__(self, **defaults: Any) -> None:
+    def __init__(self, controls: Iterable[str] | None = None, **defaults: Any) -> None:
         known = {c.name: c for c in self.controls}
         for name in defaults:
             if name not in known:
                 raise ValueError(f"unknown setting {name!r}; this explorer has {', '.join(known)}")
         self.controls = tuple(c.including(defaults[c.name]) if c.name in defaults else c for c in self.controls)
         self.defaults = {c.name: c.check(defaults[c.name]) if c.name in defaults else c.default for c in self.controls}
+        self.visible = _visible(controls, tuple(known))
+        self.key = self.key or type(self).__name__.removesuffix("Explorer").lower() or "explorer"
+        check_keys(self.key, self.controls)
+
+    @property
+    def visible_controls(self) -> tuple[Control, ...]:
+        """The controls shown, live and static (all of them unless ``controls=`` chose some)."""
+        return tuple(c for c in self.controls if c.name in self.visible)
+
+    def static_grid(self) -> list[tuple]:
+        """The values the static page precomputes, one tuple per control: a hidden control's
+        value alone, every other control's ``static_values``."""
+        return [c.static_values if c.name in self.visible else (self.defaults[c.name],) for c in self.controls]
 
     def compute(self, **settings: Any) -> Frame:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -200,9 +242,9 @@ class Explorer:
 
     # ----- static: precomputed frames + plotly.js --------------------------------------
     def static_frames(self, grid: list[tuple] | None = None) -> dict[tuple, Frame]:
-        """Every frame of ``grid`` (one tuple of values per control; default: the static
-        grid), keyed by the tuple of setting values."""
-        grid = [c.static_values for c in self.controls] if grid is None else grid
+        """Every frame of ``grid`` (one tuple of values per control; default: ``static_grid()``),
+        keyed by the tuple of setting values."""
+        grid = self.static_grid() if grid is None else grid
         size = math.prod(len(values) for values in grid)
         if size > MAX_STATIC_FRAMES:
             raise ValueError(f"the static grid has {size} frames, more than {MAX_STATIC_FRAMES}: give fewer static values")
@@ -231,3 +273,28 @@ class Explorer:
             full = widget is None or os.environ.get(BOOK_ENV) == "1"
             bundle["text/html"] = self.static_html(preview=not full)
         return bundle
+
+
+def _visible(controls: Iterable[str] | None, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The names of ``controls=`` checked against the explorer's ``names``, in the explorer's order."""
+    if controls is None:
+        return names
+    chosen = (controls,) if isinstance(controls, str) else tuple(controls)
+    if isinstance(controls, str) or not all(isinstance(name, str) for name in chosen):
+        raise ValueError(f"controls must be a list of control names (from {', '.join(names)}), got {controls!r}")
+    for name in chosen:
+        if name not in names:
+            raise ValueError(f"controls: unknown control {name!r}; this explorer has {', '.join(names)}")
+    return tuple(name for name in names if name in chosen)
+
+
+def check_keys(key: str, controls: tuple[Control, ...]) -> None:
+    """A ``ValueError`` unless ``key`` fits a link and the controls' keys differ from each other."""
+    if not isinstance(key, str) or not URL_KEY.fullmatch(key):
+        raise ValueError(f"an explorer's key must be a letter, then letters, digits or '_', got {key!r}")
+    seen: dict[str, str] = {}
+    for c in controls:
+        if c.key in seen:
+            raise ValueError(f"controls {seen[c.key]!r} and {c.name!r} have the same key {c.key!r}: "
+                             "give one of them another key")
+        seen[c.key] = c.name

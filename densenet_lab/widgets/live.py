@@ -23,7 +23,7 @@ class LiveView:
         import ipywidgets as w
 
         self.explorer = explorer
-        self.inputs = {c.name: _input_widget(w, c, explorer.defaults[c.name]) for c in explorer.controls}
+        self.inputs = {c.name: _input_widget(w, c, explorer.defaults[c.name]) for c in explorer.visible_controls}
         self.images = w.VBox()  # one PNG per figure, each replaced in place
         self.numbers = w.HTML(layout=w.Layout(min_width="260px"))
         self.warning = w.HTML()
@@ -38,7 +38,7 @@ class LiveView:
         self.box.children += tuple(explorer.live_extras(self))
 
     def settings(self) -> dict[str, Any]:
-        return {name: widget.value for name, widget in self.inputs.items()}
+        return {**self.explorer.defaults, **{name: widget.value for name, widget in self.inputs.items()}}
 
     def _changed(self, _change=None) -> None:
         # no debounce timer: a slider reports its value when the user lets go

@@ -1,13 +1,22 @@
 """The static explorer: precomputed frames in the page, redrawn by ``static/explorer.js``.
 
-``static_html`` writes an HTML fragment: the controls (range inputs, menus, checkboxes over
-the grid's values), the grid as JSON, ``static/explorer.css`` and ``static/explorer.js``
+``static_html`` writes an HTML fragment: the controls shown (range inputs, menus, checkboxes
+over the grid's values), the grid as JSON, ``static/explorer.css`` and ``static/explorer.js``
 (read from the package when an explorer is displayed). The JSON, in
 ``<script type="application/json" class="dlab-data">``::
 
     {"controls": [name, ...], "names": [[display name of each grid value], ...],
      "labels": part, "rows": {label: part}, "warning": part, "figures": [part, ...],
-     "pool": [value, ...]}
+     "pool": [value, ...],
+     "url": {"key": explorer key, "keys": [control key, ...], "kinds": [kind, ...],
+             "values": [[each grid value as a link writes it], ...], "ranges": [[low, high] or null, ...]}}
+
+``controls`` lists every control, the hidden ones (``Explorer(controls=...)``) too, with the one
+value the page keeps for them; the fragment has an input for the others only. ``url`` is what
+a page's link (``#arch:k=24,b=1``, see explorer.js) needs: the explorer's and each control's
+key, each control's kind (``"slider"``, ``"toggle"``, ``"dropdown"``), its grid values as
+``Control.url_value`` writes them (``"24"``, ``"0.5"``, ``"1"`` for a toggle on, ``"cifar100"``),
+and a slider's lowest and highest live value (what the live explorer accepts).
 
 A *part* is one piece of a frame: the list of row labels, one row's text, the warning, one
 figure as plotly.js JSON (``null`` where a frame lacks it). It is stored once for each
@@ -46,15 +55,16 @@ def static_html(explorer: Explorer, preview: bool = False) -> str:
     """The static explorer over the whole precomputed grid, or with ``preview`` over the
     explorer's settings only (its toggles still work): what a notebook keeps beside the live
     widget, small and quick to compute."""
-    grid = [(explorer.defaults[c.name],) if preview and c.kind != "toggle" else c.static_values
-            for c in explorer.controls]
+    grid = [(explorer.defaults[c.name],) if preview and c.kind != "toggle" else values
+            for c, values in zip(explorer.controls, explorer.static_grid())]
     frames = explorer.static_frames(grid)
-    data = json.dumps(encode_grid(explorer.controls, grid, frames), separators=(",", ":")).replace("</", "<\\/")
+    spec = {**encode_grid(explorer.controls, grid, frames), "url": link_spec(explorer.key, explorer.controls, grid)}
+    data = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")
     controls = "".join(_static_control(c, values, explorer.defaults[c.name])
-                       for c, values in zip(explorer.controls, grid))
+                       for c, values in zip(explorer.controls, grid) if c.name in explorer.visible)
     note = f"Static version: {len(frames):,} precomputed settings. {explorer.live_note}"
     return (
-        f'<style>{asset("explorer.css")}</style><div class="dlab-explorer">'
+        f'<style>{asset("explorer.css")}</style><div class="dlab-explorer" data-dlab-key="{html.escape(explorer.key)}">'
         f"<b>{html.escape(explorer.title)}</b>"
         + (f"<div class='dlab-note'>{html.escape(explorer.note)}</div>" if explorer.note else "")
         + f'<div class="dlab-controls">{controls}</div><div class="dlab-warning"></div>'
@@ -79,6 +89,17 @@ def encode_grid(controls: tuple[Control, ...], grid: list[tuple], frames: dict[t
         "warning": parts[("warning",)],
         "figures": [parts[key] for key in sorted(k for k in keys if k[0] == "figures")],
         "pool": pool,
+    }
+
+
+def link_spec(key: str, controls: tuple[Control, ...], grid: list[tuple]) -> dict[str, Any]:
+    """The JSON's ``"url"`` entry (module docstring): what explorer.js needs to read and write a link."""
+    return {
+        "key": key,
+        "keys": [c.key for c in controls],
+        "kinds": [c.kind for c in controls],
+        "values": [[c.url_value(v) for v in values] for c, values in zip(controls, grid)],
+        "ranges": [[min(c.values), max(c.values)] if c.kind == "slider" else None for c in controls],
     }
 
 

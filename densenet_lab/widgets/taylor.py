@@ -48,11 +48,13 @@ def _formula(coefficients: list[float]) -> str:
 class TaylorExplorer(Explorer):
     """Choose a function and the expansion order; see the approximation and its error."""
 
+    key = "taylor"  # links: #taylor:f=sin,n=7
     title = "Taylor expansion around 0"
     note = "Each extra term corrects what the lower orders missed, inside the series' radius of convergence."
     controls = (
-        Control("function", "function", tuple(FUNCTIONS), "exp", names=tuple(f[4] for f in FUNCTIONS.values())),
-        Control("order", "order n", tuple(range(16)), 3, static=tuple(range(13))),
+        Control("function", "function", tuple(FUNCTIONS), "exp", names=tuple(f[4] for f in FUNCTIONS.values()),
+                key="f"),
+        Control("order", "order n", tuple(range(16)), 3, static=tuple(range(13)), key="n"),
     )
 
     def compute(self, function: str, order: int) -> Frame:
