@@ -10,7 +10,14 @@ import pytest
 
 import densenet_lab.widgets as widgets
 from densenet_lab.experiments import Sweep
-from densenet_lab.widgets import AccuracyExplorer, ArchitectureExplorer, BlockExplorer, Control, Explorer, TaylorExplorer
+from densenet_lab.widgets import (
+    AccuracyExplorer,
+    ArchitectureExplorer,
+    BlockExplorer,
+    Control,
+    Explorer,
+    TaylorExplorer,
+)
 from densenet_lab.widgets.core import URL_KEY, check_keys
 from densenet_lab.widgets.live import LiveView, numbers_html
 from tests import browser
