@@ -5,6 +5,7 @@ opened at ``#arch:k=24,b=1`` starts there and writes the reader's settings back,
 import json
 import re
 from html import unescape
+from pathlib import Path
 
 import pytest
 
@@ -74,6 +75,18 @@ def test_a_repeated_or_malformed_key_is_refused():
         Spaced()
 
 
+def test_the_instructors_page_lists_every_explorers_keys():
+    """book/en/instructors.md's table of keys is the code's: every explorer, its controls' keys
+    in order, and a menu's values."""
+    page = (Path(__file__).resolve().parents[1] / "book" / "en" / "instructors.md").read_text()
+    table = {row[3].strip(" `"): row[4] for row in (line.split("|") for line in page.splitlines())
+             if len(row) == 6 and row[3].strip().startswith("`")}
+    assert set(table) == {cls.key for cls in _classes()}
+    for cls in _classes():
+        listed = re.findall(r"`(\w+)`(?: \(([^)]*)\))?", table[cls.key])
+        assert listed == [(c.key, ", ".join(map(str, c.values)) if c.kind == "dropdown" else "") for c in cls.controls]
+
+
 @pytest.mark.parametrize("control, value, text", [
     (BlockExplorer.controls[3], True, "1"), (BlockExplorer.controls[3], False, "0"),
     (ArchitectureExplorer.controls[3], 0.5, "0.5"), (ArchitectureExplorer.controls[3], 1.0, "1"),
@@ -102,7 +115,7 @@ def test_controls_shows_only_the_named_ones_live_and_static():
     html = e.static_html()
     assert re.findall(r'data-control="(\w+)"', html) == ["growth_rate", "bottleneck"]
     spec = _spec(html)
-    assert [len(names) for names in spec["names"]] == [1, 4, 2, 1, 1, 1, 1]  # 8 frames, not 1,728
+    assert [len(names) for names in spec["names"]] == [1, 4, 2, 1, 1, 1, 1]  # 8 frames, not 2,304
     assert "Static version: 8 precomputed settings" in html
     view = LiveView(e)
     assert list(view.inputs) == ["growth_rate", "bottleneck"]

@@ -23,6 +23,11 @@ renders wherever ipywidgets do and a test can check its bytes. The static page c
 Python, so it draws with plotly.js. The one description is ``Figure``; every choice of
 style is made once in it (``Figure.styled``), and each backend only translates.
 
+The static page keeps its settings in the page's link: ``chapter.html#arch:k=24,b=1`` opens
+the explorer whose ``Explorer.key`` is ``arch`` with the controls whose ``Control.key`` are
+``k`` and ``b`` at 24 and on, and moving a control writes the link back (``static/explorer.js``
+describes the format). ``Explorer(controls=[...])`` shows fewer controls, live and static.
+
 Displaying an explorer sends both views: a frontend with a widget manager shows the
 widget, the book (which drops the widget view, see ``_config.yml``) the static one. The
 whole static grid is computed and embedded only where a page needs it: when the book is
