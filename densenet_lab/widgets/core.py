@@ -203,7 +203,7 @@ class Explorer:
     note: str = ""  # one sentence under the title, e.g. where the numbers come from
     live_note = "Run this page in Colab, Binder or with Live Code (rocket icon above) for the live explorer with every value."
 
-    def __init__(self, controls: Iterable[str] | None = None, **defaults: Any) -> None:
+    def __init__(self, *, controls: Iterable[str] | None = None, **defaults: Any) -> None:
         known = {c.name: c for c in self.controls}
         for name in defaults:
             if name not in known:

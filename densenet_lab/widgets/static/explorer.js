@@ -92,10 +92,13 @@
   // Put `segment` in the hash in place of explorer `key`'s (or after the others), without a
   // new history entry or a scroll. Plain anchors (#a-section) are dropped: they have scrolled.
   function writeLink(key, segment) {
-    var segments = hashSegments().filter(function (s) { return segmentKey(s) !== null && segmentKey(s) !== key; });
-    var at = hashSegments().filter(function (s) { return segmentKey(s) !== null; })
-      .map(segmentKey).indexOf(key);
-    segments.splice(at < 0 ? segments.length : at, 0, segment);
+    var segments = [], written = false;
+    hashSegments().forEach(function (s) {
+      var k = segmentKey(s);
+      if (k === key && !written) { segments.push(segment); written = true; } // in place of its old one
+      if (k !== null && k !== key) { segments.push(s); } // another explorer's, as it was
+    });
+    if (!written) { segments.push(segment); }
     try {
       window.history.replaceState(window.history.state, "", "#" + segments.join("&"));
     } catch (e) { /* a sandboxed frame may refuse: the explorer works on without its link */ }
