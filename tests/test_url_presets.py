@@ -142,8 +142,9 @@ def test_controls_refuses_an_unknown_name_and_a_bare_string():
     with pytest.raises(ValueError, match="unknown control 'depth'; this explorer has growth_rate, in_channels, "
                                          "num_layers, bottleneck"):
         BlockExplorer(controls=["growth_rate", "depth"])
-    with pytest.raises(ValueError, match="controls must be a list of control names"):
-        BlockExplorer(controls="growth_rate")
+    for wrong in ("growth_rate", 3, [1]):
+        with pytest.raises(ValueError, match="controls must be a list of control names"):
+            BlockExplorer(controls=wrong)
     with pytest.raises(ValueError, match="unknown control 'order'; this explorer has metric"):
         EXPLORERS["accuracy"](controls=["order"])
 

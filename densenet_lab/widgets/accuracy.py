@@ -24,6 +24,7 @@ class AccuracyExplorer(Explorer):
     Args:
         sweep: the measured points and their provenance.
         dataset: the data the sweep trained on; with it the live explorer can train more points.
+        controls, defaults: as for ``Explorer`` (e.g. ``metric="seconds"``).
     """
 
     key = "accuracy"  # links: #accuracy:metric=seconds

@@ -284,8 +284,11 @@ def _visible(controls: Iterable[str] | None, names: tuple[str, ...]) -> tuple[st
     """The names of ``controls=`` checked against the explorer's ``names``, in the explorer's order."""
     if controls is None:
         return names
-    chosen = (controls,) if isinstance(controls, str) else tuple(controls)
-    if isinstance(controls, str) or not all(isinstance(name, str) for name in chosen):
+    try:
+        chosen = None if isinstance(controls, str) else tuple(controls)
+    except TypeError:  # not a list at all
+        chosen = None
+    if chosen is None or not all(isinstance(name, str) for name in chosen):
         raise ValueError(f"controls must be a list of control names (from {', '.join(names)}), got {controls!r}")
     for name in chosen:
         if name not in names:
