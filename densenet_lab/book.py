@@ -5,6 +5,12 @@ Profiles (``DENSENET_LAB_PROFILE`` overrides the choice):
     ci   tiny runs, seconds per notebook (chosen when the ``CI`` variable is set)
     cpu  small but real runs, minutes (chosen on a machine without a GPU)
     gpu  the full textbook and paper runs (chosen when CUDA is available)
+
+Languages: the book has an English edition and (in ``book/ko`` and ``book/zh``) Korean and
+Simplified Chinese ones. Each notebook's second code cell, tagged ``lang``, is
+``P = setup(lang="en")`` (``"ko"``, ``"zh"`` in the translations); :func:`current_language`
+tells the rest of the package which language the reader reads. Plot labels and messages will
+follow it (issue 16); until they do, everything is still written in English.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from ._checks import check_choice
 from .threads import use_default_threads
 
 PROFILES = ("ci", "cpu", "gpu")
+LANGUAGES = ("en", "ko", "zh")  # English, Korean, Simplified Chinese
+_language = "en"  # set by setup(lang=...); read with current_language()
 T = TypeVar("T")
 
 
@@ -54,11 +62,29 @@ def current_profile() -> Profile:
     return Profile(name, pick_device())
 
 
-def setup(seed: int = 0) -> Profile:
+def current_language() -> str:
+    """The reader's language, one of :data:`LANGUAGES`: the last ``setup(lang=...)``, else ``"en"``.
+
+    Plot labels and messages will follow it (the label table of issue 16)."""
+    return _language
+
+
+def set_language(lang: str) -> str:
+    """Make ``lang`` (one of :data:`LANGUAGES`) the current language; returns it.
+
+    Anything else is a ValueError naming ``lang`` and the allowed values."""
+    global _language
+    _language = check_choice("lang", lang, LANGUAGES)
+    return _language
+
+
+def setup(seed: int = 0, *, lang: str = "en") -> Profile:
     """Seed torch, set plot defaults and the CPU thread count (``densenet_lab.threads``),
-    print the environment; returns the profile."""
+    set the reader's language (``lang``: ``"en"``, ``"ko"`` or ``"zh"``, see
+    :func:`current_language`), print the environment; returns the profile."""
     from . import __version__
 
+    set_language(lang)  # first: a bad lang changes nothing else
     torch.manual_seed(seed)
     try:
         import matplotlib

@@ -70,9 +70,8 @@ def make_notebook() -> nbformat.NotebookNode:
         new_markdown_cell("3. Why does a dense block keep its input?"),
         new_markdown_cell(ANSWER, metadata=nbgrader_meta("fx-ex3-answer", grade=True, solution=True, points=2)),
     ]
-    for cell in nb.cells:
-        cell.pop("id", None)
-    nb.nbformat_minor = 4
+    for i, cell in enumerate(nb.cells, 1):
+        cell.id = f"ch03-{i:03d}"  # nbformat 4.5 with the book's stable, readable ids (tools/book.py)
     return nb
 
 

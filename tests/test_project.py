@@ -70,12 +70,51 @@ def test_notebooks_are_tidy_and_install_from_the_configured_repository():
         nb = json.loads(path.read_text())
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]
         assert f"git+{url}" in "".join(code[0]["source"]), path
-        assert "setup()" in "".join(code[1]["source"]), path
+        lang = path.parent.name  # en, or a translation's ko / zh
+        assert "".join(code[1]["source"]).endswith(f'P = setup(lang="{lang}")'), path  # the lang cell
+        assert "lang" in code[1]["metadata"].get("tags", []), f"{path.name}: the setup cell is not tagged lang"
+        tagged = [c for c in nb["cells"] if "lang" in c["metadata"].get("tags", [])]
+        assert len(tagged) == 1, f"{path.name}: {len(tagged)} cells tagged lang"
+        ids = [c.get("id") for c in nb["cells"]]
+        assert (nb["nbformat"], nb["nbformat_minor"]) == (4, 5), path.name
+        assert all(ids) and len(set(ids)) == len(ids), f"{path.name}: every cell needs its own id"
+        assert all(re.fullmatch(rf"ch{path.name[:2]}-\d{{3}}", i) for i in ids), f"{path.name}: ids {ids[:3]}..."
         for cell in code:
             source = "".join(cell["source"])
             assert "NBVAL" not in source, f"{path.name}: use nbval's cell tags, not comments"
             long = [line for line in source.splitlines() if len(line) > 100]
             assert not long, f"{path.name}: code lines over 100 characters scroll sideways: {long[0]!r}"
+
+
+def test_tidy_gives_new_cells_readable_ids_and_keeps_the_old_ones():
+    """tools/book.py: ids a translation relies on never change; a missing, random (an editor's
+    new cell) or repeated id becomes the notebook's next free number; the setup cell is tagged lang."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import book
+
+    cells = [new_markdown_cell("# T"), new_code_cell("# Install densenet_lab when it is missing"),
+             new_code_cell('from densenet_lab.book import setup\nP = setup(lang="en")'),
+             new_markdown_cell("a"), new_code_cell("x = 1"), new_markdown_cell("b"), new_code_cell("y = 2")]
+    ids = ["ch05-001", "ch05-002", "ch05-007", None, "3f2a9c1e", "ch05-002", "3f2a9c1e-0c1d-4e5f-8a9b-0123456789ab"]
+    for cell, cell_id in zip(cells, ids):
+        cell.pop("id", None)
+        if cell_id:
+            cell["id"] = cell_id
+    cells[4].metadata["tags"] = ["lang"]  # a stray lang tag goes
+    nb = new_notebook()
+    nb.cells = cells  # as read from a file: new_notebook(cells=...) would repair the ids itself
+    nb = book.tidy(nb, "05_training")
+    assert [c.id for c in nb.cells] == ["ch05-001", "ch05-002", "ch05-007", "ch05-008", "ch05-009", "ch05-010",
+                                        "ch05-011"]
+    assert nb.nbformat_minor == 5 and nbformat.validate(nb) is None
+    assert [c.metadata.get("tags") for c in nb.cells if c.cell_type == "code"] == [None, ["lang"], None, None]
+    again = book.tidy(nbformat.reads(nbformat.writes(nb), as_version=4), "05_training")
+    assert nbformat.writes(again) == nbformat.writes(nb)
+    fresh = [new_markdown_cell("# T") for _ in range(2)]
+    assert [c.id for c in book.tidy(new_notebook(cells=fresh), "07_scaling_out").cells] == ["ch07-001", "ch07-002"]
 
 
 def test_github_workflow_is_valid():

@@ -6,6 +6,12 @@
   invisible in the rendered page), whose outputs nbval compares (run ``sync --execute`` to
   refresh them in the ci profile); an old ``# NBVAL_CHECK_OUTPUT`` comment becomes that tag;
 * execution counts (but those of checked cells) and volatile metadata are cleared;
+* the notebook is nbformat 4.5 and every cell has a stable, readable ``id``, ``ch03-017``
+  (chapter, then a number): a cell keeps its id for good, as the translations (``book/ko``,
+  ``book/zh``, tools/translate.py) find their cells by it. A cell without one, with the random
+  id an editor gives a new cell, or with a second copy of an id gets the next free number;
+* the second code cell, ``P = setup(lang="en")``, carries the tag ``lang`` (the one code cell
+  a translation changes: tools/translate.py writes its language there);
 * an exercise's solution cell (nbgrader ``solution`` metadata, code) is collapsed in the
   rendered book behind a "Show solution" toggle (tag ``hide-input`` and myst-nb's prompts).
 
@@ -15,6 +21,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -51,6 +58,52 @@ def is_checked(cell: nbformat.NotebookNode) -> bool:
     return CHECK_TAG in cell.metadata.get("tags", [])
 
 
+SETUP_MARK = "from densenet_lab.book import setup"
+LANG_TAG = "lang"
+RANDOM_ID = re.compile(r"[0-9a-f]{8}(-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?")  # nbformat's, Jupyter's
+READABLE_ID = re.compile(r"(?P<prefix>[a-z0-9]+)-(?P<number>\d+)")
+
+
+def id_prefix(nb: nbformat.NotebookNode, stem: str) -> str:
+    """``ch03`` for ``03_dense_blocks``: the prefix the notebook's ids already use, else its chapter."""
+    for cell in nb.cells:
+        found = READABLE_ID.fullmatch(cell.get("id", ""))
+        if found:
+            return found["prefix"]
+    number = re.match(r"\d+", stem)
+    return f"ch{number.group()}" if number else re.sub(r"[^a-z0-9]", "", stem.lower()) or "cell"
+
+
+def give_ids(nb: nbformat.NotebookNode, stem: str) -> None:
+    """Give every cell of ``nb`` a unique readable id (``<prefix>-<NNN>``), keeping the ones it has.
+
+    Only a missing id, a random one (an editor's new cell) or a repeated one is replaced, by the
+    next number after the highest in use, so no cell's id ever changes once committed."""
+    prefix = id_prefix(nb, stem)
+    numbers = [int(m["number"]) for c in nb.cells
+               if (m := READABLE_ID.fullmatch(c.get("id", ""))) and m["prefix"] == prefix]
+    following = max(numbers, default=0) + 1
+    seen: set[str] = set()
+    for cell in nb.cells:
+        cell_id = cell.get("id", "")
+        if not cell_id or RANDOM_ID.fullmatch(cell_id) or cell_id in seen:
+            cell_id = cell["id"] = f"{prefix}-{following:03d}"
+            following += 1
+        seen.add(cell_id)
+
+
+def tag_lang_cell(code: list[nbformat.NotebookNode]) -> None:
+    """Tag the setup cell (the second code cell) ``lang``, and no other cell."""
+    for i, cell in enumerate(code):
+        tags = [t for t in cell.metadata.get("tags", []) if t != LANG_TAG]
+        if i == 1 and cell.source.startswith(SETUP_MARK):
+            tags = sorted({*tags, LANG_TAG})
+        if tags:
+            cell.metadata["tags"] = tags
+        else:
+            cell.metadata.pop("tags", None)
+
+
 SOLUTION_PROMPTS = {"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
 
 
@@ -59,14 +112,16 @@ def is_solution(cell: nbformat.NotebookNode) -> bool:
     return cell.cell_type == "code" and bool(cell.metadata.get("nbgrader", {}).get("solution"))
 
 
-def tidy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The committed form of a notebook (see the module docstring)."""
+def tidy(nb: nbformat.NotebookNode, stem: str = "") -> nbformat.NotebookNode:
+    """The committed form of a notebook (see the module docstring); ``stem`` is its file name
+    without ``.ipynb`` (``03_dense_blocks``), whose chapter number prefixes new cell ids."""
     code = [c for c in nb.cells if c.cell_type == "code"]
     if code and code[0].source.startswith(INSTALL_MARK):
         code[0].source = install_cell_source()
+    tag_lang_cell(code)
+    give_ids(nb, stem)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
-        cell.pop("id", None)
         if cell.cell_type == "code" and OLD_CHECK_COMMENT in cell.source:
             lines = [line for line in cell.source.splitlines() if line.strip() != OLD_CHECK_COMMENT]
             cell.source = "\n".join(lines)
@@ -81,7 +136,7 @@ def tidy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
     }
-    nb.nbformat, nb.nbformat_minor = 4, 4
+    nb.nbformat, nb.nbformat_minor = 4, 5  # 4.5: cells have ids
     return nb
 
 
@@ -102,7 +157,7 @@ def main(argv: list[str]) -> int:
         if command == "sync" and "--execute" in argv:
             execute(path)
         text = path.read_text()
-        nb = tidy(nbformat.reads(text, as_version=4))
+        nb = tidy(nbformat.reads(text, as_version=4), path.stem)
         new = nbformat.writes(nb) + "\n"
         if new != text:
             changed.append(path.relative_to(ROOT))
