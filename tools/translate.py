@@ -244,7 +244,10 @@ def main(argv: list[str]) -> int:
     if options.command == "mark":
         if len(options.args) < 2 or options.args[0] not in LANGUAGES:
             parser.error(f"mark takes LANG NAME [CELL_ID ...] with LANG one of {', '.join(LANGUAGES)}")
-        print(*mark(book, options.args[0], options.args[1], options.args[2:]), sep="\n")
+        try:
+            print(*mark(book, options.args[0], options.args[1], options.args[2:]), sep="\n")
+        except ValueError as err:
+            parser.error(str(err))
         return 0
     failed = False
     for lang in options.lang or LANGUAGES:
