@@ -78,13 +78,15 @@ def set_language(lang: str) -> str:
     return _language
 
 
-def setup(seed: int = 0, *, lang: str = "en") -> Profile:
+def setup(seed: int = 0, *, lang: str | None = None) -> Profile:
     """Seed torch, set plot defaults and the CPU thread count (``densenet_lab.threads``),
     set the reader's language (``lang``: ``"en"``, ``"ko"`` or ``"zh"``, see
-    :func:`current_language`), print the environment; returns the profile."""
+    :func:`current_language`; ``None`` keeps the current one, so a later ``setup()`` in a
+    Korean notebook stays Korean), print the environment; returns the profile."""
     from . import __version__
 
-    set_language(lang)  # first: a bad lang changes nothing else
+    if lang is not None:
+        set_language(lang)  # first: a bad lang changes nothing else
     torch.manual_seed(seed)
     try:
         import matplotlib

@@ -246,7 +246,9 @@ def test_setup_sets_the_language_and_refuses_others(monkeypatch, capsys):
     with pytest.raises(ValueError, match="lang must be one of 'en', 'ko', 'zh', got 'fr'"):
         dl_book.setup(lang="fr")
     assert dl_book.current_language() == "zh"  # a refused language changes nothing
-    dl_book.setup()
+    dl_book.setup()  # as an exercise cell calls it again: the notebook's language stays
+    assert dl_book.current_language() == "zh"
+    dl_book.setup(lang="en")
     assert dl_book.current_language() == "en"
 
 
