@@ -2,7 +2,8 @@
 and the glossary's check.
 
 Most tests run the tool on a small English book written into ``tmp_path`` (or a copy of the real
-``book/en``), and make ``book/ko`` and ``book/zh`` there: the repository has no translations yet.
+``book/en``) and make ``book/ko`` and ``book/zh`` there; two run on the repository's own
+translations: ``check`` (code cells identical, nothing stale) and the glossary in every cell.
 """
 
 from __future__ import annotations
@@ -229,6 +230,26 @@ def test_the_repositorys_translations_are_in_step():
     if missing:
         pytest.skip(f"no book/{' or book/'.join(missing)} in the repository yet")
     assert translate.main(["check", "--root", str(ROOT)]) == 0, "run: python tools/translate.py sync / stale"
+
+
+@pytest.mark.parametrize("lang", translate.LANGUAGES)
+def test_every_translated_cell_uses_the_glossarys_terms(lang):
+    """Wherever an English cell (or the instructors' page) uses a glossary term, its translation
+    uses the glossary's rendering of it."""
+    if not (ROOT / "book" / lang).is_dir():
+        pytest.skip(f"no book/{lang} in the repository yet")
+    misses = []
+    for english_path in sorted((ROOT / "book" / "en").glob("*.ipynb")):
+        english = nbformat.read(english_path, as_version=4)
+        translated = {c.id: c for c in nbformat.read(ROOT / "book" / lang / english_path.name, as_version=4).cells}
+        for cell in english.cells:
+            if cell.cell_type == "markdown":
+                missed = glossary_violations(cell.source, translated[cell.id].source, lang)
+                misses += [f"{english_path.name} {cell.id}: {term} -> {GLOSSARY[term][lang]}" for term in missed]
+    page = (ROOT / "book" / "en" / "instructors.md").read_text(encoding="utf-8")
+    translated_page = (ROOT / "book" / lang / "instructors.md").read_text(encoding="utf-8")
+    misses += [f"instructors.md: {term}" for term in glossary_violations(page, translated_page, lang)]
+    assert not misses, "\n".join(misses)
 
 
 # ------------------------------------------------------------------ the lang cell
