@@ -31,17 +31,23 @@ GLOSSARY: dict[str, dict[str, str]] = {
     "compression factor": {"ko": "압축 계수", "zh": "压缩因子"},
     "compression": {"ko": "압축", "zh": "压缩"},
     "feature reuse": {"ko": "특징 재사용", "zh": "特征重用"},
+    "dense layer": {"ko": "고밀도 계층", "zh": "稠密层"},
     "composite function": {"ko": "합성 함수", "zh": "复合函数"},
     "concatenation": {"ko": "연결", "zh": "连结"},  # zh.d2l.ai writes 连结 (concatenate), not 连接 (connect)
     # memory and speed
-    "gradient checkpointing": {"ko": "그래디언트 체크포인팅", "zh": "梯度检查点"},
+    "gradient checkpointing": {"ko": "기울기 체크포인팅", "zh": "梯度检查点"},  # ko: 기울기, as for any gradient
     "checkpointing": {"ko": "체크포인팅", "zh": "检查点"},
     "memory-efficient": {"ko": "메모리 효율적", "zh": "内存高效"},
     # from the textbook's earlier chapters
     "degradation": {"ko": "성능 저하", "zh": "退化"},  # ResNet's degradation problem
     "residual network": {"ko": "잔차 네트워크", "zh": "残差网络"},
     "skip connection": {"ko": "스킵 연결", "zh": "跳跃连接"},
+    "residual block": {"ko": "잔차 블록", "zh": "残差块"},
+    "pre-activation": {"ko": "사전 활성화", "zh": "预激活"},
+    "activation": {"ko": "활성화", "zh": "激活"},
+    "pooling": {"ko": "풀링", "zh": "汇聚"},
     "vanishing gradient": {"ko": "기울기 소실", "zh": "梯度消失"},
+    "gradient": {"ko": "기울기", "zh": "梯度"},  # ko.d2l.ai: 기울기 소실, 기울기 폭발
     "batch normalization": {"ko": "배치 정규화", "zh": "批量规范化"},  # zh.d2l.ai 2nd ed.: 批量规范化
     "global average pooling": {"ko": "전역 평균 풀링", "zh": "全局平均汇聚"},  # zh.d2l.ai: 汇聚 for pooling
     "feature map": {"ko": "특징 맵", "zh": "特征映射"},  # zh.d2l.ai 6.2.6: 特征映射
@@ -60,8 +66,10 @@ def english_pattern(term: str) -> re.Pattern[str]:
 
 def prose(markdown: str) -> str:
     """``markdown`` without code blocks, inline code, math and link targets: the words a
-    translator translates (code and math stay as they are in every language)."""
-    text = re.sub(r"```.*?```|~~~.*?~~~", " ", markdown, flags=re.S)
+    translator translates (code and math stay as they are in every language). The text of a
+    directive (a solution's ``{admonition}`` box) is prose too."""
+    # a code block goes; a directive's block ({admonition}, {note}, ...) is prose and stays
+    text = re.sub(r"```(?!\{).*?```|~~~(?!\{).*?~~~", " ", markdown, flags=re.S)
     text = re.sub(r"\$\$.*?\$\$|\$[^$\n]+\$|`[^`\n]+`", " ", text, flags=re.S)
     return re.sub(r"\]\([^)]*\)", "]", text)
 
