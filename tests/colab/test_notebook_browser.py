@@ -3,7 +3,7 @@ frontend) with ipywidgets 7.7.1, driven in headless Chromium by playwright.
 
 Each test copies a chapter's first cells, up to its explorer, into a temporary folder, opens
 it, runs every cell through Notebook's own JavaScript (``Jupyter.notebook.execute_all_cells``)
-and works the explorer with the keyboard and the mouse, as a reader would. Screenshots go to
+and works the explorer as a reader would: a slider's handle with the keyboard, buttons with clicks. Screenshots go to
 ``$DENSENET_LAB_SCREENSHOTS`` when set (else to the test's temporary folder).
 """
 
@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,7 @@ def chromium() -> str:
     return path
 
 
-def chapter_until(name: str, marker: str, folder: Path, extra: list[str] = ()) -> Path:
+def chapter_until(name: str, marker: str, folder: Path, extra: Sequence[str] = ()) -> Path:
     """A copy of ``book/en/<name>`` in ``folder`` that ends with the first code cell containing
     ``marker`` (the explorer), with the ``extra`` code cells inserted just before that cell."""
     notebook = json.loads((ROOT / "book" / "en" / name).read_text())
