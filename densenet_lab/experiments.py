@@ -101,7 +101,7 @@ def plot_feature_reuse(untrained: Tensor, trained: Tensor, title: str = "feature
               (trained, text("after training"), "viridis", low, high),
               (ratio, text("after / before"), "RdBu_r", 1 - spread, 1 + spread)]
     for ax, (heat, name, cmap, vmin, vmax) in zip(axes, panels):
-        image = ax.imshow(heat, cmap=cmap, vmin=vmin, vmax=vmax)
+        image = ax.imshow(heat.numpy(), cmap=cmap, vmin=vmin, vmax=vmax)
         ax.set_title(name)
         ax.set_xlabel(text("source s (0 = block input)"))
         ax.set_xticks(range(L + 1))
