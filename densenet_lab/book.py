@@ -9,8 +9,10 @@ Profiles (``DENSENET_LAB_PROFILE`` overrides the choice):
 Languages: the book has an English edition and (in ``book/ko`` and ``book/zh``) Korean and
 Simplified Chinese ones. Each notebook's second code cell, tagged ``lang``, is
 ``P = setup(lang="en")`` (``"ko"``, ``"zh"`` in the translations); :func:`current_language`
-tells the rest of the package which language the reader reads. Plot labels and messages will
-follow it (issue 16); until they do, everything is still written in English.
+tells the rest of the package which language the reader reads, and figures, explorers and
+messages take their texts from ``densenet_lab.i18n`` in it (the language state lives there;
+this module re-exports it). For Korean and Chinese, ``setup`` also registers a CJK font for
+matplotlib (``densenet_lab.fonts``) and prints which.
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ from typing import TypeVar
 import torch
 
 from ._checks import check_choice
+from .fonts import use_cjk_font
+from .i18n import LANGUAGES, current_language, set_language, t
 from .threads import use_default_threads
 
+__all__ = ["LANGUAGES", "PROFILES", "Profile", "current_language", "current_profile", "set_language", "setup"]
+
 PROFILES = ("ci", "cpu", "gpu")
-LANGUAGES = ("en", "ko", "zh")  # English, Korean, Simplified Chinese
-_language = "en"  # set by setup(lang=...); read with current_language()
 T = TypeVar("T")
 
 
@@ -62,22 +66,6 @@ def current_profile() -> Profile:
     return Profile(name, pick_device())
 
 
-def current_language() -> str:
-    """The reader's language, one of :data:`LANGUAGES`: the last ``setup(lang=...)``, else ``"en"``.
-
-    Plot labels and messages will follow it (the label table of issue 16)."""
-    return _language
-
-
-def set_language(lang: str) -> str:
-    """Make ``lang`` (one of :data:`LANGUAGES`) the current language; returns it.
-
-    Anything else is a ValueError naming ``lang`` and the allowed values."""
-    global _language
-    _language = check_choice("lang", lang, LANGUAGES)
-    return _language
-
-
 def setup(seed: int = 0, *, lang: str | None = None) -> Profile:
     """Seed torch, set plot defaults and the CPU thread count (``densenet_lab.threads``),
     set the reader's language (``lang``: ``"en"``, ``"ko"`` or ``"zh"``, see
@@ -100,5 +88,9 @@ def setup(seed: int = 0, *, lang: str | None = None) -> Profile:
     print(f"densenet_lab {__version__}, torch {torch.__version__}, Python {platform.python_version()}")
     print(f"device: {profile.device} (GPU: {gpu}); profile: {profile.name}; CPU threads: {threads}")
     if profile.name != "gpu":
-        print("Runs are scaled down for this profile; on a GPU runtime they run at full size.")
+        print(t("Runs are scaled down for this profile; on a GPU runtime they run at full size."))
+    if current_language() != "en":
+        font = use_cjk_font(current_language())  # prints a note itself when there is none
+        if font:
+            print(t("font for figures: {font}", font=font))
     return profile

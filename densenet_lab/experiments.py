@@ -15,6 +15,7 @@ from torch import Tensor, nn
 
 from ._checks import check_int
 from .analysis import count_parameters
+from .i18n import LABELS, figure_text
 from .models import DenseBlock, DenseNet
 from .results import environment, write_new
 
@@ -77,12 +78,17 @@ def feature_reuse(block: DenseBlock, normalize: str | None = "row") -> Tensor:
     return heat
 
 
-def plot_feature_reuse(untrained: Tensor, trained: Tensor, title: str = "feature reuse in block 1"):
+def plot_feature_reuse(untrained: Tensor, trained: Tensor, title: str = "feature reuse in block 1",
+                       lang: str | None = None):
     """Three heat maps of ``feature_reuse(..., normalize=None)`` results for one block: before
     training, after training (one colour scale for both), and their ratio (diverging colours
     around 1: red where training made a connection's weights larger, blue smaller).
+    Texts in ``lang`` (``None``: the reader's; ``title`` too when ``i18n.LABELS`` has it).
     Returns the matplotlib figure."""
     import matplotlib.pyplot as plt
+
+    def text(english: str) -> str:
+        return figure_text(english, lang)
 
     ratio = trained / untrained
     L = ratio.shape[0]
@@ -91,21 +97,21 @@ def plot_feature_reuse(untrained: Tensor, trained: Tensor, title: str = "feature
     low, high = both.min().item(), both.max().item()
     spread = max((ratio.nan_to_num(1) - 1).abs().max().item(), 1e-3)
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), constrained_layout=True)
-    panels = [(untrained, "before training", "viridis", low, high),
-              (trained, "after training", "viridis", low, high),
-              (ratio, "after / before", "RdBu_r", 1 - spread, 1 + spread)]
+    panels = [(untrained, text("before training"), "viridis", low, high),
+              (trained, text("after training"), "viridis", low, high),
+              (ratio, text("after / before"), "RdBu_r", 1 - spread, 1 + spread)]
     for ax, (heat, name, cmap, vmin, vmax) in zip(axes, panels):
-        image = ax.imshow(heat, cmap=cmap, vmin=vmin, vmax=vmax)
+        image = ax.imshow(heat.numpy(), cmap=cmap, vmin=vmin, vmax=vmax)
         ax.set_title(name)
-        ax.set_xlabel("source s (0 = block input)")
+        ax.set_xlabel(text("source s (0 = block input)"))
         ax.set_xticks(range(L + 1))
         ax.set_yticks(range(L), [str(l + 1) for l in range(L)])
         ax.grid(False)
         if ax is axes[1]:  # one colour bar for the two maps on the same scale
-            fig.colorbar(image, ax=axes[:2], shrink=0.8, label="L1 norm per input map")
-    fig.colorbar(image, ax=axes[2], shrink=0.8, label="ratio")
-    axes[0].set_ylabel("target layer l")
-    fig.suptitle(title)
+            fig.colorbar(image, ax=axes[:2], shrink=0.8, label=text("L1 norm per input map"))
+    fig.colorbar(image, ax=axes[2], shrink=0.8, label=text("ratio"))
+    axes[0].set_ylabel(text("target layer l"))
+    fig.suptitle(text(title) if title in LABELS else title)
     return fig
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .i18n import figure_text
+
 
 def epoch_bar(total: int, desc: str, enabled: bool):
     """A tqdm bar for one epoch of ``total`` steps; a bar that shows nothing when not ``enabled``."""
@@ -51,12 +53,14 @@ def print_epoch(e: dict[str, Any]) -> None:
 
 
 class LivePlot:
-    """Loss and accuracy curves, redrawn in place in a notebook after every epoch."""
+    """Loss and accuracy curves, redrawn in place in a notebook after every epoch; their labels
+    in ``lang`` (``None``: the reader's language; English when no CJK font is installed)."""
 
-    def __init__(self) -> None:
+    def __init__(self, lang: str | None = None) -> None:
         import matplotlib.pyplot as plt
         from IPython.display import display
 
+        self.lang = lang
         self.fig, self.axes = plt.subplots(1, 2, figsize=(9, 3.2))
         plt.close(self.fig)
         self.handle = display(self.fig, display_id=True)
@@ -67,11 +71,10 @@ class LivePlot:
         loss_ax, acc_ax = self.axes
         loss_ax.clear()
         acc_ax.clear()
-        loss_ax.plot(epochs, history.column("train_loss"), label="train loss")
-        loss_ax.plot(epochs, history.column("test_loss"), label="test loss")
-        acc_ax.plot(epochs, history.column("train_acc"), label="train accuracy")
-        acc_ax.plot(epochs, history.column("test_acc"), label="test accuracy")
+        for ax, column, label in ((loss_ax, "train_loss", "train loss"), (loss_ax, "test_loss", "test loss"),
+                                  (acc_ax, "train_acc", "train accuracy"), (acc_ax, "test_acc", "test accuracy")):
+            ax.plot(epochs, history.column(column), label=figure_text(label, self.lang))
         for ax in self.axes:
-            ax.set_xlabel("epoch")
+            ax.set_xlabel(figure_text("epoch", self.lang))
             ax.legend()
         self.handle.update(self.fig)

@@ -17,6 +17,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from densenet_lab import book as dl_book
+from densenet_lab import i18n
 from densenet_lab.glossary import GLOSSARY, glossary_violations
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -257,7 +258,7 @@ def test_every_translated_cell_uses_the_glossarys_terms(lang):
 
 def test_setup_sets_the_language_and_refuses_others(monkeypatch, capsys):
     monkeypatch.setenv("DENSENET_LAB_PROFILE", "ci")
-    monkeypatch.setattr(dl_book, "_language", "en")
+    monkeypatch.setattr(i18n, "_language", "en")  # the language state lives in i18n; book re-exports it
     monkeypatch.setattr(dl_book, "use_default_threads", lambda profile: 1)  # leave torch's threads alone
     assert dl_book.current_language() == "en"
     dl_book.setup(lang="ko")

@@ -38,28 +38,36 @@ class AccuracyExplorer(Explorer):
         if not isinstance(sweep, Sweep):
             raise ValueError(f"sweep must be a densenet_lab.experiments.Sweep, got {type(sweep).__name__}")
         self.sweep, self.dataset = sweep, dataset
-        self.labels = {**METRICS, "test_acc": f"{sweep.held_out} accuracy"}  # a sweep may select on validation
-        self.controls = tuple(replace(c, names=tuple(self.labels.values())) if c.name == "metric" else c
+        # English labels (a sweep may select on validation); ``self.t`` shows them in the reader's language
+        self.labels = {**METRICS, "test_acc": f"{sweep.held_out} accuracy"}
+        self.controls = tuple(replace(c, names=tuple(map(self.t, self.labels.values()))) if c.name == "metric" else c
                               for c in self.controls)
         env = sweep.environment
         split = ", accuracy on a validation split of the training images" if sweep.held_out == "validation" else ""
-        self.note = (f"{sweep.data}{split}, {sweep.epochs} epochs per run (batch {sweep.batch_size}, lr {sweep.lr}), "
-                     f"blocks {sweep.block_config}; "
-                     f"{env.get('device', 'unknown device')}, torch {env.get('torch', '?')}, {env.get('date', '?')[:10]}")
+        self.note = self.t("{data}" + split + ", {epochs} epochs per run (batch {batch}, lr {lr}), blocks {blocks}; "
+                           "{device}, torch {torch}, {date}", data=sweep.data, epochs=sweep.epochs, batch=sweep.batch_size,
+                           lr=sweep.lr, blocks=sweep.block_config, device=env.get("device") or self.t("unknown device"),
+                           torch=env.get("torch", "?"), date=env.get("date", "?")[:10])
 
     def compute(self, metric: str) -> Frame:
         points = sorted(self.sweep.points, key=lambda p: p["growth_rate"])
         runs = [p for p in points if not p.get("added")]
         added = [p for p in points if p.get("added")]
-        traces = [Trace("sweep", [p["growth_rate"] for p in runs], [p[metric] for p in runs], kind="lines+markers")]
+        text = self.figure_text
+        traces = [Trace(text("sweep"), [p["growth_rate"] for p in runs], [p[metric] for p in runs], kind="lines+markers")]
         if added:
-            traces.append(Trace("trained here", [p["growth_rate"] for p in added], [p[metric] for p in added],
+            traces.append(Trace(text("trained here"), [p["growth_rate"] for p in added], [p[metric] for p in added],
                                 kind="markers", color="#d62728"))
-        label = self.labels[metric]
-        frame = Frame([Figure(traces, title=f"{label} against growth rate k", xlabel="growth rate k", ylabel=label)])
+        label = text(self.labels[metric])
+        frame = self.new_frame([Figure(traces, title=text("{label} against growth rate k", label=label),
+                                       xlabel=text("growth rate k"), ylabel=label)])
         for p in points:
-            frame.add(f"k={p['growth_rate']}" + (" (trained here)" if p.get("added") else ""), p[metric],
-                      f"acc {p['test_acc']:.3f}, {p['seconds']:.1f} s, {p['params']:,} params")
+            shown = self.t("acc {acc}, {seconds} s, {params} params", acc=f"{p['test_acc']:.3f}",
+                           seconds=f"{p['seconds']:.1f}", params=f"{p['params']:,}")
+            if p.get("added"):
+                frame.add("k={k} (trained here)", p[metric], shown, k=p["growth_rate"])
+            else:
+                frame.add("k={k}", p[metric], shown, k=p["growth_rate"])
         return frame
 
     def live_extras(self, view: LiveView) -> list:
@@ -86,10 +94,12 @@ class Trainer:
         import ipywidgets as w
 
         self.explorer, self.view = explorer, view
-        self.growth_rate = w.IntSlider(value=16, min=1, max=64, description="train k", style={"description_width": "initial"})
-        self.train_button = w.Button(description="Train and add the point", button_style="primary", icon="play",
+        text = explorer.t  # the explorer's language
+        self.growth_rate = w.IntSlider(value=16, min=1, max=64, description=text("train k"),
+                                       style={"description_width": "initial"})
+        self.train_button = w.Button(description=text("Train and add the point"), button_style="primary", icon="play",
                                      layout=w.Layout(width="auto"))
-        self.stop_button = w.Button(description="Stop", icon="stop", disabled=True)
+        self.stop_button = w.Button(description=text("Stop"), icon="stop", disabled=True)
         self.progress = w.IntProgress(value=0, min=0, max=1, layout=w.Layout(width="220px"))
         self.status = w.HTML()
         self.train_button.on_click(lambda _: self.start(self.growth_rate.value))
@@ -108,7 +118,7 @@ class Trainer:
         if self.running:
             return
         self._stop_asked = False
-        self._set_running(True, f"training k={growth_rate} ...")
+        self._set_running(True, self.explorer.t("training k={k} ...", k=growth_rate))
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no event loop: nothing else can happen meanwhile anyway
@@ -122,19 +132,20 @@ class Trainer:
 
     async def train(self, growth_rate: int) -> None:
         """Run ``train_point_steps``, yielding to the loop after every step; show the outcome."""
-        sweep = self.explorer.sweep
+        sweep, text = self.explorer.sweep, self.explorer.t
         try:
             steps = train_point_steps(growth_rate, self.explorer.dataset, sweep)
             point = await self._drive(steps)
         except Exception as error:  # shown in the explorer, not lost in a task
-            self.status.value = f"<span style='color:#a94400'>training failed: {type(error).__name__}: {error}</span>"
+            failed = text("training failed: {error}", error=f"{type(error).__name__}: {error}")
+            self.status.value = f"<span style='color:#a94400'>{failed}</span>"
         else:
             if point is None:
-                self.status.value = f"stopped: k={growth_rate} was not added"
+                self.status.value = text("stopped: k={k} was not added", k=growth_rate)
             else:
                 sweep.points.append({**point, "added": True})
-                self.status.value = (f"k={growth_rate}: {sweep.held_out} accuracy {point['test_acc']:.3f} "
-                                     f"in {point['seconds']:.1f} s (added)")
+                self.status.value = text("k={k}: " + sweep.held_out + " accuracy {acc} in {seconds} s (added)",
+                                         k=growth_rate, acc=f"{point['test_acc']:.3f}", seconds=f"{point['seconds']:.1f}")
                 self.view.render()
         finally:
             self._set_running(False)

@@ -7,12 +7,14 @@ allocates a large model: a setting that would not fit on a GPU shows a warning).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import torch
 
 from .. import analysis
+from ..i18n import t
 from ..models.densenet import DenseNetConfig
 from ..models.registry import cifar_config, create_model, get_entry
 from .core import Control, Explorer, Figure, Frame, Trace
@@ -23,8 +25,16 @@ ACTIVATION_BUDGET = 12 * 2**30
 IMAGENET = ("densenet121", "densenet169", "densenet201", "densenet264")
 CIFAR_DEPTHS = (40, 100, 190, 250)  # 4 + 6n: each is a plain and a BC depth of the paper
 NETWORKS = tuple(f"cifar{d}" for d in CIFAR_DEPTHS) + IMAGENET
-NETWORK_NAMES = tuple(f"CIFAR L={d}: 3 blocks" for d in CIFAR_DEPTHS) + tuple(
-    f"ImageNet {n[8:]}: blocks {'-'.join(map(str, get_entry(n).config.block_config))}" for n in IMAGENET)
+
+
+def network_names(lang: str = "en") -> tuple[str, ...]:
+    """The names the network menu shows for ``NETWORKS``, in ``lang``."""
+    return tuple(t("CIFAR L={depth}: 3 blocks", lang, depth=d) for d in CIFAR_DEPTHS) + tuple(
+        t("ImageNet {name}: blocks {blocks}", lang, name=n[8:], blocks="-".join(map(str, get_entry(n).config.block_config)))
+        for n in IMAGENET)
+
+
+NETWORK_NAMES = network_names()
 
 
 def network_config(network: str, growth_rate: int, bottleneck: bool, compression: float,
@@ -76,20 +86,30 @@ def _mib(n: int) -> str:
     return f"{n / 2**20:,.1f} MiB" if n < 2**30 else f"{n / 2**30:,.2f} GiB"
 
 
+def stage_label(name: str, text: Callable[..., str] = t) -> str:
+    """A stage's bar label: ``"denseblock2"`` -> ``"block 2"``, ``"transition1"`` -> ``"trans. 1"``,
+    ``"stem"``, ``"head"``, through ``text`` (e.g. an explorer's ``figure_text``)."""
+    for prefix, label in (("denseblock", "block {b}"), ("transition", "trans. {b}")):
+        if name.startswith(prefix):
+            return text(label, b=name.removeprefix(prefix))
+    return text(name)
+
+
 def memory_figure(naive: Sequence[analysis.Stage], lean: Sequence[analysis.Stage], input_size: int, batch: int,
-                  resnet_bytes: int) -> Figure:
-    """Saved activations of each stage, naive and memory-efficient, and the totals beside ResNet-18's."""
+                  resnet_bytes: int, text: Callable[..., str] = t) -> Figure:
+    """Saved activations of each stage, naive and memory-efficient, and the totals beside ResNet-18's;
+    its texts through ``text`` (default: ``i18n.t`` in the current language)."""
     total = sum(s.activation_bytes for s in naive)
     unit, scale = ("GiB", 2**30) if total >= 2**30 else ("MiB", 2**20)
-    names = [s.name.replace("denseblock", "block ").replace("transition", "trans. ") for s in naive] + ["total"]
+    names = [stage_label(s.name, text) for s in naive] + [text("total")]
 
     def bars(rows):
         return [s.activation_bytes / scale for s in rows] + [sum(s.activation_bytes for s in rows) / scale]
 
-    return Figure([Trace("naive", names, bars(naive), kind="bar", color="#1f77b4"),
-                   Trace("memory-efficient", names, bars(lean), kind="bar", color="#2ca02c"),
-                   Trace("ResNet-18", ["total"], [resnet_bytes / scale], kind="bar", color="#7f7f7f")],
-                  title=f"saved activations, batch {batch} at {input_size}x{input_size}", ylabel=unit)
+    return Figure([Trace(text("naive"), names, bars(naive), kind="bar", color="#1f77b4"),
+                   Trace(text("memory-efficient"), names, bars(lean), kind="bar", color="#2ca02c"),
+                   Trace("ResNet-18", names[-1:], [resnet_bytes / scale], kind="bar", color="#7f7f7f")],
+                  title=text("saved activations, batch {batch} at {size}x{size}", batch=batch, size=input_size), ylabel=unit)
 
 
 class ArchitectureExplorer(Explorer):
@@ -109,21 +129,29 @@ class ArchitectureExplorer(Explorer):
         Control("memory_efficient", "memory-efficient (checkpointing)", (False, True), False, key="efficient"),
     )
 
+    def translated(self, c: Control) -> Control:
+        """As ``Explorer.translated``; the network menu's names are made in the reader's language."""
+        if c.name != "network":
+            return super().translated(c)
+        return dataclasses.replace(c, label=self.t(c.label), names=network_names(self.lang))
+
     def compute(self, network: str, growth_rate: int, bottleneck: bool, compression: float, input_size: int,
                 batch: int, memory_efficient: bool) -> Frame:
         config = network_config(network, growth_rate, bottleneck, compression, memory_efficient)
-        frame = Frame()
-        frame.add("network", f"{variant_name(config)}, k={growth_rate}, blocks {config.block_config}, k0={config.num_init_features}")
+        frame, text = self.new_frame(), self.figure_text
+        frame.add("network", self.t("{variant}, k={k}, blocks {blocks}, k0={k0}", variant=variant_name(config), k=growth_rate,
+                                    blocks=config.block_config, k0=config.num_init_features))
         if input_size < config.min_input_size:
-            frame.warning = f"input size {input_size} is too small for this network: the minimum is {config.min_input_size}"
+            frame.warning = self.t("input size {size} is too small for this network: the minimum is {minimum}",
+                                   size=input_size, minimum=config.min_input_size)
             return frame
         schedule = analysis.layer_schedule(config, input_size)
         frame.figures = [Figure(
-            [Trace(f"block {b}", [i + 1 for i, r in enumerate(schedule) if r.block == b],
+            [Trace(text("block {b}", b=b), [i + 1 for i, r in enumerate(schedule) if r.block == b],
                    [r.in_channels for r in schedule if r.block == b], kind="lines+markers" if len(schedule) <= 64 else "line")
              for b in range(1, len(config.block_config) + 1)],
-            title="input channels of each dense layer: k0 + l*k",
-            xlabel="dense layer", ylabel="input channels")]
+            title=text("input channels of each dense layer: k0 + l*k"),
+            xlabel=text("dense layer"), ylabel=text("input channels"))]
         # one pass of the closed forms gives every number: parameters, FLOPs (linear in the
         # batch) and saved activations are the sums over the stages
         naive_rows, lean_rows = stage_rows(config.replace(memory_efficient=False), input_size, batch)
@@ -132,19 +160,22 @@ class ArchitectureExplorer(Explorer):
         chosen = efficient if memory_efficient else naive
         params, classes = sum(s.params for s in naive_rows), config.num_classes
         # the classifier's size depends on the classes: name them beside every count
-        frame.add("parameters", params, f"{params:,} ({classes:,} classes)")
+        counted = "{params} ({classes} classes)"
+        frame.add("parameters", params, self.t(counted, params=f"{params:,}", classes=f"{classes:,}"))
         frame.add("GFLOPs per image (forward)", flops, f"{flops / 1e9:,.3f}")
-        frame.add("activations, naive", naive, _mib(naive) + ("" if memory_efficient else " (in use)"))
-        frame.add("activations, memory-efficient", efficient, _mib(efficient) + (" (in use)" if memory_efficient else ""))
+        in_use = "{memory} (in use)"
+        frame.add("activations, naive", naive, _mib(naive) if memory_efficient else self.t(in_use, memory=_mib(naive)))
+        frame.add("activations, memory-efficient", efficient,
+                  self.t(in_use, memory=_mib(efficient)) if memory_efficient else _mib(efficient))
         r_params, r_flops, fixed, per_image = resnet18_reference(config.stem == "imagenet", input_size, classes)
-        frame.add("ResNet-18 parameters", r_params, f"{r_params:,} ({classes:,} classes)")
+        frame.add("ResNet-18 parameters", r_params, self.t(counted, params=f"{r_params:,}", classes=f"{classes:,}"))
         frame.add("ResNet-18 GFLOPs per image", r_flops, f"{r_flops / 1e9:,.3f}")
         r_memory = fixed + per_image * batch
         frame.add("ResNet-18 activations", r_memory, _mib(r_memory))
-        frame.figures.append(memory_figure(naive_rows, lean_rows, input_size, batch, r_memory))
+        frame.figures.append(memory_figure(naive_rows, lean_rows, input_size, batch, r_memory, text))
         if chosen > ACTIVATION_BUDGET:
-            frame.warning = (f"the activations alone need {_mib(chosen)}: with the weights, gradients and workspace "
-                             "this does not fit on a 15 GiB GPU (Colab's T4); "
-                             + ("lower the batch or the input size." if memory_efficient
-                                else "turn on memory-efficient, or lower the batch or the input size."))
+            advice = ("lower the batch or the input size." if memory_efficient
+                      else "turn on memory-efficient, or lower the batch or the input size.")
+            frame.warning = self.t("the activations alone need {memory}: with the weights, gradients and workspace this "
+                                   "does not fit on a 15 GiB GPU (Colab's T4); " + advice, memory=_mib(chosen))
         return frame

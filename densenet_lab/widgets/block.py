@@ -28,18 +28,20 @@ class BlockExplorer(Explorer):
 
     def compute(self, growth_rate: int, in_channels: int, num_layers: int, bottleneck: bool) -> Frame:
         k, k0, L = growth_rate, in_channels, num_layers
+        text = self.figure_text
         schedule = layer_schedule(block_config(k, k0, L, bottleneck))
         out = k0 + L * k
-        names = [str(r.layer) for r in schedule] + ["out"]
+        names = [str(r.layer) for r in schedule] + [text("out")]
         traces = [
-            Trace("block input (k0)", names, [k0] * (L + 1), kind="bar", color="#7f7f7f"),
-            Trace("outputs of earlier layers (k each)", names, [r.in_channels - k0 for r in schedule] + [L * k], kind="bar", color="#1f77b4"),
+            Trace(text("block input (k0)"), names, [k0] * (L + 1), kind="bar", color="#7f7f7f"),
+            Trace(text("outputs of earlier layers (k each)"), names, [r.in_channels - k0 for r in schedule] + [L * k],
+                  kind="bar", color="#1f77b4"),
         ]
         if bottleneck:  # the 1x1 convolution squeezes every input to 4k channels for the 3x3
-            traces.append(Trace("bottleneck: what each 3x3 conv reads (4k)", names[:-1], [schedule[0].bottleneck_channels] * L,
-                                color="#d62728", dash=True))
-        frame = Frame([Figure(traces, title=f"channels read by each layer (k0={k0}, k={k}, L={L})", xlabel="layer",
-                              ylabel="channels", stacked=True)])
+            traces.append(Trace(text("bottleneck: what each 3x3 conv reads (4k)"), names[:-1],
+                                [schedule[0].bottleneck_channels] * L, color="#d62728", dash=True))
+        frame = self.new_frame([Figure(traces, title=text("channels read by each layer (k0={k0}, k={k}, L={L})", k0=k0, k=k, L=L),
+                                       xlabel=text("layer"), ylabel=text("channels"), stacked=True)])
         frame.add("block input", f"(N, {k0}, H, W)")
         frame.add("block output", f"(N, {out}, H, W)")
         frame.add("output channels k0 + L*k", out)

@@ -49,6 +49,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..i18n import figure_text, resolve, t
 from .figure import Figure, Trace
 from .live import LiveView
 from .static import static_html
@@ -161,24 +162,29 @@ class Frame:
     """The result for one setting: named numbers, figures and a warning (or ``""``).
 
     ``values`` holds the raw numbers (what the tests compare with ``densenet_lab.analysis``),
-    ``shown`` the same numbers formatted for the reader, in display order.
+    keyed by the row's English label, whatever the reader's language, so code and tests read
+    ``frame.values["parameters"]`` in every edition; ``shown`` holds the same numbers formatted
+    for the reader, in display order, keyed by the label in ``lang`` (``densenet_lab.i18n``).
     """
 
     figures: list[Figure] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)
     shown: dict[str, str] = field(default_factory=dict)
     warning: str = ""
+    lang: str = "en"
 
     @property
     def figure(self) -> Figure | None:
         """The first figure (most explorers draw one)."""
         return self.figures[0] if self.figures else None
 
-    def add(self, label: str, value: Any, text: str | None = None) -> None:
-        """Record ``value`` under ``label``, shown as ``text`` (default: ints with thousands separators)."""
+    def add(self, label: str, value: Any, text: str | None = None, **fields: Any) -> None:
+        """Record ``value`` under ``label`` (English, a key of ``i18n.LABELS``, with ``fields`` filled
+        in), shown as ``text`` (default: ints with thousands separators) under the label in ``lang``."""
         if text is None:
             text = f"{value:,}" if isinstance(value, int) else str(value)
-        self.values[label], self.shown[label] = value, text
+        english = label.format(**fields) if fields else label
+        self.values[english], self.shown[t(label, self.lang, **fields)] = value, text
 
 
 class Explorer:
@@ -195,6 +201,11 @@ class Explorer:
 
     ``key`` names the explorer in a page's link, with each control's ``Control.key``: the static
     page opened at ``chapter.html#arch:k=24,b=1`` starts there (``static/explorer.js``).
+
+    ``lang`` (``"en"``, ``"ko"``, ``"zh"``; ``None``: the current language, ``i18n.current_language``)
+    is the reader's language: title, notes, control labels, value names, row labels and warnings
+    come from ``i18n.LABELS`` in it, figure texts too where a CJK font is installed
+    (``i18n.figure_language``). Keys in links and ``Frame.values`` stay English.
     """
 
     controls: tuple[Control, ...] = ()
@@ -203,16 +214,36 @@ class Explorer:
     note: str = ""  # one sentence under the title, e.g. where the numbers come from
     live_note = "Run this page in Colab, Binder or with Live Code (rocket icon above) for the live explorer with every value."
 
-    def __init__(self, *, controls: Iterable[str] | None = None, **defaults: Any) -> None:
+    def __init__(self, *, controls: Iterable[str] | None = None, lang: str | None = None, **defaults: Any) -> None:
+        self.lang = resolve(lang)
+        self.title, self.note, self.live_note = (self.t(text) if text else "" for text in (self.title, self.note, self.live_note))
         known = {c.name: c for c in self.controls}
         for name in defaults:
             if name not in known:
                 raise ValueError(f"unknown setting {name!r}; this explorer has {', '.join(known)}")
-        self.controls = tuple(c.including(defaults[c.name]) if c.name in defaults else c for c in self.controls)
+        self.controls = tuple(self.translated(c.including(defaults[c.name]) if c.name in defaults else c)
+                              for c in self.controls)
         self.defaults = {c.name: c.check(defaults[c.name]) if c.name in defaults else c.default for c in self.controls}
         self.visible = _visible(controls, tuple(known))
         self.key = self.key or type(self).__name__.removesuffix("Explorer").lower() or "explorer"
         check_keys(self.key, self.controls)
+
+    def t(self, text: str, **fields: Any) -> str:
+        """``text`` in the explorer's language (``i18n.t``)."""
+        return t(text, self.lang, **fields)
+
+    def figure_text(self, text: str, **fields: Any) -> str:
+        """A figure's ``text`` in the explorer's language, or English with no CJK font (``i18n.figure_text``)."""
+        return figure_text(text, self.lang, **fields)
+
+    def new_frame(self, figures: list[Figure] | None = None) -> Frame:
+        """An empty frame in the explorer's language."""
+        return Frame(figures or [], lang=self.lang)
+
+    def translated(self, c: Control) -> Control:
+        """``c`` with its label and value names in the explorer's language (its key and values unchanged)."""
+        names = None if c.names is None else tuple(self.t(n) for n in c.names)
+        return dataclasses.replace(c, label=self.t(c.label), names=names)
 
     @property
     def visible_controls(self) -> tuple[Control, ...]:

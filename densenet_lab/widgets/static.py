@@ -37,6 +37,7 @@ from collections import Counter
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import t
 from .figure import figure_plotly
 
 if TYPE_CHECKING:
@@ -62,7 +63,8 @@ def static_html(explorer: Explorer, preview: bool = False) -> str:
     data = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")
     controls = "".join(_static_control(c, values, explorer.defaults[c.name])
                        for c, values in zip(explorer.controls, grid) if c.name in explorer.visible)
-    note = f"Static version: {len(frames):,} precomputed settings. {explorer.live_note}"
+    count = t("Static version: {count} precomputed settings.", explorer.lang, count=f"{len(frames):,}")
+    note = f"{count} {explorer.live_note}"
     return (
         f'<style>{asset("explorer.css")}</style><div class="dlab-explorer" data-dlab-key="{html.escape(explorer.key)}">'
         f"<b>{html.escape(explorer.title)}</b>"

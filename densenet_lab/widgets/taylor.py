@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -57,19 +58,25 @@ class TaylorExplorer(Explorer):
         Control("order", "order n", tuple(range(16)), 3, static=tuple(range(13)), key="n"),
     )
 
+    def translated(self, c: Control) -> Control:
+        """The label in the reader's language; the functions' names are formulas, the same in every language."""
+        return dataclasses.replace(c, label=self.t(c.label))
+
     def compute(self, function: str, order: int) -> Frame:
         f, _, (lo, hi), ylim, label = FUNCTIONS[function]
+        text = self.figure_text
         x = np.linspace(lo, hi, 161)
         approx = taylor_polynomial(function, order, x)
         traces = [Trace(label, x.round(4).tolist(), f(x).tolist(), color="black"),
-                  Trace(f"order {order}", x.round(4).tolist(), np.clip(approx, -1e6, 1e6).tolist(), color="#d62728")]
+                  Trace(text("order {order}", order=order), x.round(4).tolist(), np.clip(approx, -1e6, 1e6).tolist(),
+                        color="#d62728")]
         if function == "log1p":  # the series converges only for |x| < 1
-            traces.append(Trace("radius of convergence, x = 1", [1.0, 1.0], list(ylim), color="#7f7f7f", dash=True))
-        frame = Frame([Figure(traces, title=f"{label} and its order-{order} Taylor polynomial", xlabel="x", ylabel="y",
-                              ylim=ylim)])
+            traces.append(Trace(text("radius of convergence, x = 1"), [1.0, 1.0], list(ylim), color="#7f7f7f", dash=True))
+        title = text("{label} and its order-{order} Taylor polynomial", label=label, order=order)
+        frame = self.new_frame([Figure(traces, title=title, xlabel="x", ylabel="y", ylim=ylim)])
         frame.add("T_n(x)", _formula(taylor_coefficients(function, order)))
         error_at_1 = abs(float(f(1.0)) - float(taylor_polynomial(function, order, 1.0)))
         frame.add("error at x = 1", error_at_1, f"{error_at_1:.2e}")
         max_error = float(np.max(np.abs(f(x) - approx)))
-        frame.add(f"largest error on [{lo:.3g}, {hi:.3g}]", max_error, f"{max_error:.2e}")
+        frame.add("largest error on [{low}, {high}]", max_error, f"{max_error:.2e}", low=f"{lo:.3g}", high=f"{hi:.3g}")
         return frame
