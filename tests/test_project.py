@@ -38,12 +38,47 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert body == ["set -euo pipefail", 'cd "$(dirname "$0")/.."', readme_commands()[1]]
 
 
-def test_torch_is_a_range_not_a_pin():
+def colab_pins() -> dict[str, str]:
+    """Colab's versions, as tests/colab/requirements.txt pins them: {name: version}."""
+    lines = (ROOT / "tests" / "colab" / "requirements.txt").read_text().splitlines()
+    pins = [line.split("#")[0].strip() for line in lines]
+    return dict(pin.split("==") for pin in pins if pin)
+
+
+def test_torch_is_a_range_whose_floor_is_the_tested_torch():
+    """The oldest torch claimed is Colab's, which tools/test_colab.sh tests (the README's test
+    command tests the newest pinned there); a range, never a pin, so that Colab keeps its build."""
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    torch_dep = next(d for d in project["dependencies"] if d.startswith("torch") and not d.startswith("torchvision"))
-    assert torch_dep == "torch>=2.4"
-    assert not any("==" in d for d in project["dependencies"])
+    pins = colab_pins()
+    floors = {d.split(">=")[0]: d.split(">=")[1] for d in project["dependencies"] if ">=" in d}
+    assert floors["torch"] == pins["torch"].rsplit(".", 1)[0] and floors["torchvision"] == pins["torchvision"].rsplit(".", 1)[0]
+    assert not any("==" in d or "<" in d for d in project["dependencies"])
+
+
+def test_the_install_cell_installs_only_what_colab_keeps():
+    """Every notebook's first cell installs the package with no extras (the book extra asks for
+    ipywidgets 8), and each requirement that names a package Colab has admits Colab's version:
+    pip then installs nothing over Colab's torch, ipywidgets or numpy."""
+    from packaging.requirements import Requirement
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import book
+
+    for path in book.notebooks():
+        install = next(c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
+        source = "".join(install["source"])
+        pip_args = re.findall(r'"([^"]*)"', source.split('"pip", "install"')[1].split("]")[0])
+        assert pip_args == ["-q", "densenet-lab @ {url}"], f"{path.name} installs {pip_args}"
+        assert re.search(r'url = "git\+https://[^"\[\]]+"', source), f"{path.name}: the URL must name no extras"
+    tomllib = pytest.importorskip("tomllib")
+    requirements = [Requirement(d) for d in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]]
+    pins = colab_pins()
+    assert {"torch", "torchvision", "numpy", "ipywidgets"} <= {r.name for r in requirements} & pins.keys()
+    for r in requirements:
+        if r.name in pins:
+            assert r.specifier.contains(pins[r.name]), f"{r} would replace Colab's {r.name} {pins[r.name]}"
+        assert not r.extras, r
 
 
 def test_toc_lists_existing_files():

@@ -6,7 +6,8 @@
 # the test tools, then this package as a notebook's install cell does on Colab (no extras), checks
 # that the install left Colab's versions alone, and runs in that environment: tests/colab/ (the
 # pins, and the live explorers driven in headless Chromium through `jupyter notebook`),
-# tests/test_widgets.py, and the chapters with explorers under nbval in the ci profile.
+# tests/test_widgets.py, and the chapters with explorers under nbval in the ci profile; then the
+# quick tests of the models and training, on Colab's torch, the oldest the package claims.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=.venv-colab
@@ -60,3 +61,9 @@ env -u PYTHONPATH DENSENET_LAB_COLAB_STACK=1 DENSENET_LAB_PROFILE=ci \
   tests/colab tests/test_widgets.py \
   book/en/01_taylor_to_dense.ipynb book/en/03_dense_blocks.ipynb book/en/04_whole_network.ipynb \
   book/en/05_training.ipynb book/en/06_memory_and_speed.ipynb
+
+# Colab's torch is the oldest the package claims (pyproject: torch>=2.11): the tests of the
+# models, memory-efficient mode, training and analysis (the quick ones) run on it too.
+env -u PYTHONPATH DENSENET_LAB_PROFILE=ci "$VENV/bin/python" -m pytest -n 2 -p no:cacheprovider -m "not slow" \
+  tests/test_models.py tests/test_memory_efficient.py tests/test_shared_buffer.py tests/test_train.py \
+  tests/test_training.py tests/test_runs.py tests/test_analysis.py
