@@ -230,7 +230,8 @@ def test_a_chapter_that_raises_fails_the_book_build_every_time(tmp_path):
 @pytest.mark.slow
 def test_the_site_has_a_book_per_language_and_a_switch_on_every_page(built_site):
     """The site's landing page, and each book's pages: their language, a switch whose links reach
-    the same page in the other books, Colab links to that language's notebook, a search index."""
+    the same page in the other books, Colab and Binder links to that language's notebook, a search
+    index and the theme's words in that language."""
     from tests.test_site import Links, search_terms, switch
 
     missing = [lang for lang in ("ko", "zh") if not (ROOT / "book" / lang).is_dir()]
@@ -249,10 +250,12 @@ def test_the_site_has_a_book_per_language_and_a_switch_on_every_page(built_site)
             for link, other in zip(links, ("en", "ko", "zh")):
                 target = (page.parent / link["href"]).resolve()
                 assert target == built_site / other / "book" / other / page.name and target.exists(), (page, link)
-        assert "in" in search_terms(built_site / lang), f"{lang}: no search index of its own"
+        assert "densenet" in search_terms(built_site / lang), f"{lang}: no search index of its own"
     page = (built_site / "ko" / "book" / "ko" / "03_dense_blocks.html").read_text(encoding="utf-8")
     colab = set(re.findall(r'https://colab\.research\.google\.com/github/[^"]+', page))
     assert colab and all(link.endswith("/blob/main/book/ko/03_dense_blocks.ipynb") for link in colab), colab
+    binder = set(re.findall(r'https://mybinder\.org/v2/gh/[^"]+', page))
+    assert binder and all(link.endswith("urlpath=tree/book/ko/03_dense_blocks.ipynb") for link in binder), binder
     assert "검색" in page and "在本书中搜索" in (built_site / "zh" / "search.html").read_text(encoding="utf-8")
 
 
@@ -276,7 +279,7 @@ def test_pages_render_in_a_real_browser(built_book):
             images = re.findall(r'<img[^>]+src="([^"]+)"', dom)
             for src in images:
                 assert (page.parent / src).resolve().exists(), f"{page.name}: missing image {src}"
-            if page.stem not in ("00_preface", "instructors"):  # pages of prose only
+            if page.stem not in ("index", "00_preface", "instructors"):  # pages of prose only
                 assert images, f"{page.name}: no figure rendered"
             seen = _visible_text(dom)
             for word in ("NBVAL", "Traceback", "nan", "NaN"):
