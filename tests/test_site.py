@@ -135,6 +135,7 @@ def test_a_small_site_builds_with_a_switch_colab_links_and_a_search_index_per_la
     assert book_site.main(["build", "--root", str(root), "--out", str(out), "--execute-languages", "none"]) == 0
     assert [a["href"] for a in Links((out / "index.html").read_text(encoding="utf-8")).anchors] == [
         f"{lang}/book/{lang}/index.html" for lang in ("en", "ko", "zh")]
+    assert (out / ".nojekyll").exists()  # GitHub Pages serves _static/ as it is
     for lang, tag in (("en", "en"), ("ko", "ko"), ("zh", "zh-CN")):
         for name in ("index", "01_page"):
             page = out / lang / "book" / lang / f"{name}.html"
@@ -144,6 +145,8 @@ def test_a_small_site_builds_with_a_switch_colab_links_and_a_search_index_per_la
             for link, other in zip(links, ("en", "ko", "zh")):
                 target = (page.parent / link["href"]).resolve()
                 assert target == out / other / "book" / other / page.name and target.exists(), link
+                alternate = f'<link rel="alternate" hreflang="{link["hreflang"]}" href="{link["href"]}" />'
+                assert (alternate in page.read_text(encoding="utf-8")) == (other != lang), alternate
         colab = re.findall(r'https://colab\.research\.google\.com/github/[^"]+', (out / lang / "book" / lang /
                                                                                  "01_page.html").read_text())
         assert colab and all(link.endswith(f"/blob/main/book/{lang}/01_page.ipynb") for link in colab), colab
