@@ -154,3 +154,8 @@ def test_a_small_site_builds_with_a_switch_colab_links_and_a_search_index_per_la
     assert {"稠密", "特征", "稠密块把特征连结起来"} <= search_terms(out / "zh")
     assert {"고밀도", "블록은"} <= search_terms(out / "ko")
     assert "在本书中搜索" in (out / "zh" / "search.html").read_text(encoding="utf-8")
+    alone = tmp_path / "ko-only"  # a site of one book: its language, no switch
+    assert book_site.main(["build", "--root", str(root), "--out", str(alone), "--languages", "ko",
+                           "--execute-languages", "none"]) == 0
+    page = (alone / "ko" / "book" / "ko" / "01_page.html").read_text(encoding="utf-8")
+    assert "dlab-language-switch" not in page and "이 책에서 검색" in page and '<html lang="ko"' in page

@@ -13,8 +13,8 @@ folder), each named in its own language (English, 한국어, 简体中文) and m
 ``hreflang``; the page's ``<head>`` gets ``<link rel="alternate" hreflang=...>`` for the others.
 
 Configuration (set by tools/book_site.py in the config it generates for each book):
-``site_languages``, the site's languages in menu order (empty, the default: no switch, as in a
-plain ``jupyter-book build .``), and ``site_language``, the one this book is in. Jupyter Book
+``site_languages``, the site's languages in menu order (empty, the default, as in a plain
+``jupyter-book build .``, or one language: no switch), and ``site_language``, the one this book is in. Jupyter Book
 writes its search box's placeholder in English whatever the language; this puts the book's own.
 
 Search: each book has its own ``searchindex.js``, split into words by Sphinx's splitter for the
@@ -111,9 +111,11 @@ def _config_inited(app, config) -> None:
     check_languages(config.site_languages)
     if config.site_language not in config.site_languages:
         raise ValueError(f"site_language: got {config.site_language!r}, allowed: one of {config.site_languages}")
-    config.templates_path = [*config.templates_path, str(TEMPLATES)]
     options = config.html_theme_options
     options["search_bar_text"] = LANGUAGES[config.site_language].search
+    if len(config.site_languages) < 2:
+        return  # a site of one book: no switch
+    config.templates_path = [*config.templates_path, str(TEMPLATES)]
     end = options.get("article_header_end", ["article-header-buttons.html"])
     end = end.split(",") if isinstance(end, str) else list(end)
     options["article_header_end"] = [TEMPLATE, *[t for t in end if t != TEMPLATE]]
@@ -121,7 +123,7 @@ def _config_inited(app, config) -> None:
 
 def _page(app, pagename, templatename, context, doctree) -> None:
     config = app.config
-    if not config.site_languages:
+    if len(config.site_languages) < 2:
         return
     links = switch_links(pagename, config.site_language, config.site_languages)
     context["site_language_links"] = links
