@@ -23,12 +23,22 @@ def readme_commands() -> list[str]:
 
 
 BOOK_FLAGS = "--all -W -n --keep-going"  # every page re-executed, warnings are errors
+SITE_BUILD = "tools/book_site.py build"  # every language's book, with BOOK_FLAGS
+
+
+def book_site():
+    sys.path.insert(0, str(ROOT / "tools"))
+    import book_site
+
+    return book_site
 
 
 def test_readme_has_the_two_fresh_machine_commands():
     commands = readme_commands()
     assert len(commands) == 2
-    assert commands[0].endswith(f"jupyter-book build . {BOOK_FLAGS}")
+    assert commands[0].startswith('python3 -m venv .venv && .venv/bin/pip install torch==2.14.1 torchvision==0.29.1 -e ".[book]"')
+    assert commands[0].endswith(f".venv/bin/python {SITE_BUILD}")
+    assert book_site().BOOK_FLAGS == BOOK_FLAGS.split()
     assert "pytest" in commands[1]
 
 
@@ -161,8 +171,11 @@ def test_github_workflow_is_valid():
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     book = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
-    steps = [s.get("run", "") for s in book["jobs"]["build"]["steps"]]
-    assert any(f"jupyter-book build . {BOOK_FLAGS}" in s for s in steps)  # the README's build
+    steps = book["jobs"]["build"]["steps"]
+    runs = [s.get("run", "") for s in steps]
+    # the README's build, every language executed, published whole (the landing page and en/ ko/ zh/)
+    assert any(f"python {SITE_BUILD} --languages en,ko,zh --out _build/site" in r for r in runs), runs
+    assert [s["with"]["path"] for s in steps if "upload-pages-artifact" in s.get("uses", "")] == ["_build/site"]
     assert book["jobs"]["build"]["env"]["DENSENET_LAB_PROFILE"] == "cpu"
 
 
@@ -175,23 +188,29 @@ def test_every_english_chapter_is_in_the_toc():
 
 
 @pytest.fixture(scope="module")
-def built_book(tmp_path_factory):
-    """The README's book build (executing every notebook, ci profile), warnings as errors."""
-    out = tmp_path_factory.mktemp("book")
-    jb = Path(sys.executable).parent / "jupyter-book"
+def built_site(tmp_path_factory):
+    """The README's site build, warnings as errors, of every book there is: English executed (ci
+    profile); Korean and Chinese as they are (nbval executes them; the Pages workflow builds the
+    site with all three executed)."""
+    out = tmp_path_factory.mktemp("site")
+    command = [sys.executable, str(ROOT / "tools" / "book_site.py"), "build", "--execute-languages", "en",
+               "--out", str(out / "site"), "--work", str(out / "books")]
     env = {**os.environ, "DENSENET_LAB_PROFILE": "ci"}
-    result = subprocess.run(
-        [str(jb), "build", str(ROOT), "--path-output", str(out), *BOOK_FLAGS.split()],
-        capture_output=True, text=True, timeout=1200, env=env,
-    )
+    result = subprocess.run(command, capture_output=True, text=True, timeout=1500, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return out / "_build" / "html"
+    return out / "site"
+
+
+@pytest.fixture(scope="module")
+def built_book(built_site):
+    """The English book of the built site (its HTML, as a plain ``jupyter-book build`` writes it)."""
+    return built_site / "en"
 
 
 @pytest.mark.slow
 def test_book_builds_without_warnings(built_book):
     html = built_book
-    assert "Densely connected convolutional networks" in (html / "book" / "index.html").read_text()
+    assert "Densely connected convolutional networks" in (html / "book" / "en" / "index.html").read_text()
     assert "pre-wrap" in (html / "_static" / "book.css").read_text()
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     repo = config["repository"]["url"].removeprefix("https://github.com/")
@@ -243,6 +262,38 @@ def test_a_chapter_that_raises_fails_the_book_build_every_time(tmp_path):
         assert not page.exists() or "broken chapter" not in page.read_text()
 
 
+@pytest.mark.slow
+def test_the_site_has_a_book_per_language_and_a_switch_on_every_page(built_site):
+    """The site's landing page, and each book's pages: their language, a switch whose links reach
+    the same page in the other books, Colab and Binder links to that language's notebook, a search
+    index and the theme's words in that language."""
+    from tests.test_site import Links, search_terms, switch
+
+    missing = [lang for lang in ("ko", "zh") if not (ROOT / "book" / lang).is_dir()]
+    if missing:
+        pytest.skip(f"book/{missing[0]} is not in the repository yet (python tools/translate.py sync makes it)")
+    landing = Links((built_site / "index.html").read_text(encoding="utf-8")).anchors
+    assert [a["hreflang"] for a in landing] == ["en", "ko", "zh-CN"]
+    assert all((built_site / a["href"]).exists() for a in landing), landing
+    for lang, tag in (("en", "en"), ("ko", "ko"), ("zh", "zh-CN")):
+        pages = sorted((built_site / lang / "book" / lang).glob("*.html"))
+        assert [p.stem for p in pages] == sorted(p.stem for p in (ROOT / "book" / "en").glob("*.*")), lang
+        for page in pages:
+            assert Links(page.read_text(encoding="utf-8")).lang == tag, page
+            links = switch(page)
+            assert [(a["hreflang"], a["lang"]) for a in links] == [("en", "en"), ("ko", "ko"), ("zh-CN", "zh-CN")]
+            for link, other in zip(links, ("en", "ko", "zh")):
+                target = (page.parent / link["href"]).resolve()
+                assert target == built_site / other / "book" / other / page.name and target.exists(), (page, link)
+        assert "densenet" in search_terms(built_site / lang), f"{lang}: no search index of its own"
+    page = (built_site / "ko" / "book" / "ko" / "03_dense_blocks.html").read_text(encoding="utf-8")
+    colab = set(re.findall(r'https://colab\.research\.google\.com/github/[^"]+', page))
+    assert colab and all(link.endswith("/blob/main/book/ko/03_dense_blocks.ipynb") for link in colab), colab
+    binder = set(re.findall(r'https://mybinder\.org/v2/gh/[^"]+', page))
+    assert binder and all(link.endswith("urlpath=tree/book/ko/03_dense_blocks.ipynb") for link in binder), binder
+    assert "검색" in page and "在本书中搜索" in (built_site / "zh" / "search.html").read_text(encoding="utf-8")
+
+
 def _internal_targets(page: Path, text: str) -> list[Path]:
     refs = re.findall(r'(?:href|src)="([^"#?]+)', text)
     return [(page.parent / r).resolve() for r in refs if not re.match(r"^[a-z]+:|^//", r)]
@@ -260,10 +311,12 @@ def test_pages_render_in_a_real_browser(built_book):
             assert not broken, f"{page.name}: broken links or images {broken[:5]}"
             dom = browser.dump_dom(chromium, f"{site}/book/en/{page.name}")
             assert "<h1" in dom and "bd-article" in dom, f"{page.name} did not render"
+            if "ko" in book_site().available_languages():
+                assert 'hreflang="ko"' in dom.partition("dlab-language-switch")[2], f"{page.name}: no switch"
             images = re.findall(r'<img[^>]+src="([^"]+)"', dom)
             for src in images:
                 assert (page.parent / src).resolve().exists(), f"{page.name}: missing image {src}"
-            if page.stem not in ("00_preface", "instructors"):  # pages of prose only
+            if page.stem not in ("index", "00_preface", "instructors"):  # pages of prose only
                 assert images, f"{page.name}: no figure rendered"
             seen = _visible_text(dom)
             for word in ("NBVAL", "Traceback", "nan", "NaN"):
