@@ -43,7 +43,7 @@ TITLES = {"en": "DenseNet Lab", "ko": "DenseNet 실습", "zh": "DenseNet 实验�
 CAPTIONS = {"en": "Chapters", "ko": "목차", "zh": "目录"}
 TAGLINES = {
     "en": "An interactive course on densely connected convolutional networks",
-    "ko": "고밀도 연결 합성곱 신경망(DenseNet)을 직접 실행하며 배우는 대화형 강좌",
+    "ko": "고밀도 연결 컨벌루션 신경망(DenseNet)을 직접 실행하며 배우는 대화형 강좌",
     "zh": "动手学习稠密连接卷积神经网络（DenseNet）的交互式课程",
 }
 
