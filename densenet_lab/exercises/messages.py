@@ -89,9 +89,75 @@ CORE: dict[str, dict[str, str]] = {
     "{what} with {rows}": {"ko": "{what}: {rows}", "zh": "{what}：{rows}"},
 }
 
+CH0: dict[str, dict[str, str]] = {
+    "a dict {{model name: number of parameters}}": {
+        "ko": "dict {{모델 이름: 매개변수 수}}", "zh": "一个 dict {{模型名: 参数数量}}"},
+    "build the dict with {{name: ... for name in list_models()}}": {
+        "ko": "{{name: ... for name in list_models()}}로 dict를 만드십시오",
+        "zh": "用 {{name: ... for name in list_models()}} 构建这个 dict"},
+    "the {n} names of list_models()": {"ko": "list_models()의 이름 {n}개", "zh": "list_models() 的 {n} 个名字"},
+    "missing {missing}, unknown {extra}": {"ko": "빠진 이름 {missing}, 모르는 이름 {extra}",
+                                           "zh": "缺少 {missing}，多出未知的 {extra}"},
+    "loop over list_models(), unchanged": {"ko": "list_models()를 그대로 순회하십시오",
+                                           "zh": "原样遍历 list_models()"},
+    "count parameters only, with count_parameters(model)": {
+        "ko": "count_parameters(model)로 매개변수만 세십시오", "zh": "只统计参数，用 count_parameters(model)"},
+    "build each model with its own default number of classes: create_model(name)": {
+        "ko": "각 모델을 자기 기본 클래스 수로 만드십시오: create_model(name)",
+        "zh": "用每个模型自己的默认类别数构建它：create_model(name)"},
+    "count parameters, not buffers such as BatchNorm's running statistics: count_parameters(model)": {
+        "ko": "BatchNorm의 이동 통계 같은 버퍼는 빼고 매개변수만 세십시오: count_parameters(model)",
+        "zh": "只统计参数，不要统计 BatchNorm 的滑动统计量之类的缓冲区：count_parameters(model)"},
+    "parameters of {name} to be the count of create_model({name!r})": {
+        "ko": "{name}의 매개변수 수 = create_model({name!r})의 매개변수 수",
+        "zh": "{name} 的参数数量等于 create_model({name!r}) 的参数数量"},
+    "{got}, more than that": {"ko": "{got}, 그보다 많음", "zh": "{got}，比它多"},
+    "{got}, fewer than that": {"ko": "{got}, 그보다 적음", "zh": "{got}，比它少"},
+    "{n} models counted; the largest has {largest:,} parameters.": {
+        "ko": "모델 {n}개를 셌습니다. 가장 큰 모델의 매개변수는 {largest:,}개입니다.",
+        "zh": "统计了 {n} 个模型；最大的模型有 {largest:,} 个参数。"},
+    "no model fits this budget: return None (max() of nothing raises an error unless you give it "
+    "default=None)": {
+        "ko": "이 예산에 맞는 모델이 없습니다: None을 반환하십시오(빈 max()는 default=None을 주지 않으면 "
+              "오류를 냅니다)",
+        "zh": "没有模型符合这个预算：返回 None（对空序列调用 max() 会报错，除非给它 default=None）"},
+    "keep the models with at most `budget` parameters, then take the largest of them": {
+        "ko": "매개변수가 `budget` 이하인 모델만 남긴 다음, 그중 가장 큰 모델을 고르십시오",
+        "zh": "保留参数不超过 `budget` 的模型，再取其中最大的一个"},
+    "no model fits this budget: return None": {
+        "ko": "이 예산에 맞는 모델이 없습니다: None을 반환하십시오", "zh": "没有模型符合这个预算：返回 None"},
+    "return the model's name, not its parameter count": {
+        "ko": "매개변수 수가 아니라 모델 이름을 반환하십시오", "zh": "返回模型的名字，而不是它的参数数量"},
+    "'under the budget' includes a model with exactly `budget` parameters (<=)": {
+        "ko": "'예산 이내'에는 매개변수가 정확히 `budget`개인 모델도 들어갑니다(<=)",
+        "zh": "“预算以内”包括参数恰好为 `budget` 的模型（<=）"},
+    "you return the smallest model within budget: take the one with most parameters": {
+        "ko": "예산 안에서 가장 작은 모델을 반환했습니다: 매개변수가 가장 많은 모델을 고르십시오",
+        "zh": "你返回的是预算内最小的模型：应取参数最多的那个"},
+    "{name} has {n:,} parameters: more than the budget": {
+        "ko": "{name}의 매개변수는 {n:,}개로 예산보다 많습니다", "zh": "{name} 有 {n:,} 个参数：超出了预算"},
+    "largest_under picks the right model for {n} budgets.": {
+        "ko": "largest_under가 예산 {n}가지에서 모두 올바른 모델을 고릅니다.",
+        "zh": "largest_under 在 {n} 个预算下都选出了正确的模型。"},
+    "divide the parameters of the last nn.Linear by those of the whole model": {
+        "ko": "마지막 nn.Linear의 매개변수 수를 모델 전체의 매개변수 수로 나누십시오",
+        "zh": "用最后一个 nn.Linear 的参数数量除以整个模型的参数数量"},
+    "return a fraction between 0 and 1, not a percentage": {
+        "ko": "백분율이 아니라 0과 1 사이의 비율을 반환하십시오", "zh": "返回 0 到 1 之间的比例，而不是百分数"},
+    "the classifier has a bias too: count all its parameters": {
+        "ko": "분류기에는 편향도 있습니다: 분류기의 매개변수를 모두 세십시오",
+        "zh": "分类器也有偏置：统计它的全部参数"},
+    "return the fraction (classifier parameters / all parameters), not a count": {
+        "ko": "개수가 아니라 비율(분류기 매개변수 / 전체 매개변수)을 반환하십시오",
+        "zh": "返回比例（分类器参数 / 全部参数），而不是数量"},
+    "return a number, not a {type}": {"ko": "{type}이 아니라 숫자를 반환하십시오", "zh": "返回一个数，而不是 {type}"},
+    "the classifier share is right for {n} models.": {
+        "ko": "모델 {n}개 모두에서 분류기 비율이 맞습니다.", "zh": "{n} 个模型的分类器占比都正确。"},
+}
+
 #@CHAPTERS@
 
-MESSAGES: dict[str, dict[str, str]] = {**FRAME, **CORE}  #@ALL@
+MESSAGES: dict[str, dict[str, str]] = {**FRAME, **CORE, **CH0}  #@ALL@
 
 
 def fields(text: str) -> set[str]:
