@@ -155,9 +155,74 @@ CH0: dict[str, dict[str, str]] = {
         "ko": "모델 {n}개 모두에서 분류기 비율이 맞습니다.", "zh": "{n} 个模型的分类器占比都正确。"},
 }
 
+CH1: dict[str, dict[str, str]] = {
+    "add the terms x**i / i! for i = 0, 1, 2, ... until |exp(x) - sum| < tol, and return how many "
+    "terms you added": {
+        "ko": "i = 0, 1, 2, ...에 대해 |exp(x) - sum| < tol이 될 때까지 항 x**i / i!를 더하고, 더한 항의 "
+              "개수를 반환하십시오",
+        "zh": "对 i = 0, 1, 2, ... 依次加上项 x**i / i!，直到 |exp(x) - sum| < tol，然后返回加了多少项"},
+    "that is the order n of the polynomial, not its number of terms: the polynomial of order n has "
+    "n + 1 terms (i = 0, ..., n)": {
+        "ko": "그것은 다항식의 차수 n이지 항의 개수가 아닙니다: n차 다항식에는 항이 n + 1개 있습니다"
+              "(i = 0, ..., n)",
+        "zh": "这是多项式的阶数 n，不是项数：n 阶多项式有 n + 1 项（i = 0, ..., n）"},
+    "one term too many: n terms are the powers i = 0, ..., n - 1": {
+        "ko": "항이 하나 많습니다: 항 n개는 거듭제곱 i = 0, ..., n - 1입니다",
+        "zh": "多了一项：n 项是幂次 i = 0, ..., n - 1"},
+    "for x < 0 the error changes sign from term to term: compare its absolute value with tol": {
+        "ko": "x < 0이면 오차의 부호가 항마다 바뀝니다: 오차의 절댓값을 tol과 비교하십시오",
+        "zh": "当 x < 0 时，误差的符号逐项变化：用它的绝对值和 tol 比较"},
+    "terms_needed agrees with the reference on {n} cases.": {
+        "ko": "terms_needed가 {n}가지 경우 모두에서 참조 구현과 일치합니다.",
+        "zh": "terms_needed 在 {n} 个情形上都与参考实现一致。"},
+    "{what}, a tensor of shape {shape}": {"ko": "{what}: 형상 {shape}의 텐서", "zh": "{what}：形状为 {shape} 的张量"},
+    "return a torch tensor, e.g. made with torch.eye": {
+        "ko": "torch 텐서를 반환하십시오(예: torch.eye로 만든 것)", "zh": "返回一个 torch 张量，例如用 torch.eye 构造"},
+    "{what} of shape {shape}": {"ko": "형상 {shape}의 {what}", "zh": "形状为 {shape} 的 {what}"},
+    "[x, f1(x)] has {m} features and x has {n}: one row per feature of the concatenation, one column "
+    "per feature of x": {
+        "ko": "[x, f1(x)]에는 특징이 {m}개, x에는 {n}개 있습니다: 연결 결과의 특징마다 행 하나, x의 "
+              "특징마다 열 하나입니다",
+        "zh": "[x, f1(x)] 有 {m} 个特征，x 有 {n} 个：连结结果的每个特征对应一行，x 的每个特征对应一列"},
+    "the first n columns of [x, f1(x)] are x itself: copy them, ignore the rest": {
+        "ko": "[x, f1(x)]의 처음 n개 열이 x 자체입니다: 그 열은 복사하고 나머지는 무시하십시오",
+        "zh": "[x, f1(x)] 的前 n 列就是 x 本身：复制它们，忽略其余各列"},
+    "your matrix reads f1(x), the last n columns: read the first n": {
+        "ko": "여러분의 행렬은 마지막 n개 열인 f1(x)를 읽습니다: 처음 n개 열을 읽으십시오",
+        "zh": "你的矩阵读出的是最后 n 列 f1(x)：应读出前 n 列"},
+    "[x, f1(x)] @ readout_matrix({n}) == x for any f1": {
+        "ko": "어떤 f1에 대해서도 [x, f1(x)] @ readout_matrix({n}) == x",
+        "zh": "对任意 f1 都有 [x, f1(x)] @ readout_matrix({n}) == x"},
+    "outputs that differ from x by up to {gap:.3g}": {
+        "ko": "x와 최대 {gap:.3g}만큼 다른 출력", "zh": "与 x 最多相差 {gap:.3g} 的输出"},
+    "[x, f1(x)] @ W gives x back exactly, whatever f1 is.": {
+        "ko": "f1이 무엇이든 [x, f1(x)] @ W가 x를 정확히 돌려줍니다.",
+        "zh": "无论 f1 是什么，[x, f1(x)] @ W 都能准确地还原 x。"},
+    "write a class that derives from nn.Module": {
+        "ko": "nn.Module을 상속하는 클래스를 작성하십시오", "zh": "写一个继承 nn.Module 的类"},
+    "{what} with the weights (Linear layers in order) {shapes}": {
+        "ko": "가중치(Linear 계층 순서대로)가 {shapes}인 {what}",
+        "zh": "权重（按 Linear 层的顺序）为 {shapes} 的 {what}"},
+    "layer i reads all {widths} features before it and adds {growth}; the reduction reads all {last}. "
+    "Create the layers in that order, the reduction last": {
+        "ko": "계층 i는 앞선 특징 {widths}개를 모두 읽고 {growth}개를 더합니다. 축소 계층은 {last}개를 "
+              "모두 읽습니다. 이 순서대로 계층을 만들고, 축소 계층은 마지막에 만드십시오",
+        "zh": "第 i 层读取它之前的全部 {widths} 个特征，并新增 {growth} 个；归约层读取全部 {last} 个。"
+              "按这个顺序创建各层，归约层放在最后"},
+    "in forward, h = torch.cat([h, f(h)], dim=1) for each layer (the input first, tanh after each "
+    "Linear), then return the reduction of h": {
+        "ko": "forward에서 계층마다 h = torch.cat([h, f(h)], dim=1)을 하고(입력이 먼저, 각 Linear 뒤에 "
+              "tanh), 마지막에 h를 축소한 결과를 반환하십시오",
+        "zh": "在 forward 中对每一层执行 h = torch.cat([h, f(h)], dim=1)（输入在前，每个 Linear 之后接 "
+              "tanh），然后返回对 h 的归约"},
+    "DenseMLP matches the reference for {n} configurations.": {
+        "ko": "DenseMLP가 설정 {n}가지 모두에서 참조 구현과 일치합니다.",
+        "zh": "DenseMLP 在 {n} 种配置下都与参考实现一致。"},
+}
+
 #@CHAPTERS@
 
-MESSAGES: dict[str, dict[str, str]] = {**FRAME, **CORE, **CH0}  #@ALL@
+MESSAGES: dict[str, dict[str, str]] = {**FRAME, **CORE, **CH0, **CH1}  #@ALL@
 
 
 def fields(text: str) -> set[str]:
