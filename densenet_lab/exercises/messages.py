@@ -282,9 +282,87 @@ CH3: dict[str, dict[str, str]] = {
         "zh": "你的 DenseBlock 在每种配置下都与包中的块计算结果相同。"},
 }
 
+CH2: dict[str, dict[str, str]] = {
+    "for depth = 1, 2, ..., max_depth compare grad_at_first_layer(plain, depth) with "
+    "fraction * grad_at_first_layer(residual, depth); return the first depth below it": {
+        "ko": "depth = 1, 2, ..., max_depth마다 grad_at_first_layer(plain, depth)를 "
+              "fraction * grad_at_first_layer(residual, depth)와 비교하고, 처음으로 그보다 작아지는 깊이를 "
+              "반환하십시오",
+        "zh": "对 depth = 1, 2, ..., max_depth，比较 grad_at_first_layer(plain, depth) 和 "
+              "fraction * grad_at_first_layer(residual, depth)；返回第一个低于它的深度"},
+    "no depth up to max_depth gets there: return None": {
+        "ko": "max_depth까지 그 비율에 이르는 깊이가 없습니다: None을 반환하십시오",
+        "zh": "直到 max_depth 都没有深度达到这个比例：返回 None"},
+    "that is the last depth still above the fraction: return the first one below": {
+        "ko": "그것은 아직 비율보다 큰 마지막 깊이입니다: 처음으로 비율보다 작아지는 깊이를 반환하십시오",
+        "zh": "这是仍高于该比例的最后一个深度：返回第一个低于它的深度"},
+    "one too deep: at the depth before it the ratio is already below the fraction": {
+        "ko": "한 단계 너무 깊습니다: 그 앞의 깊이에서 이미 비율이 fraction보다 작습니다",
+        "zh": "深了一层：在它之前的深度上，比值已经低于 fraction"},
+    "first_depth_below agrees with the measurement for {n} fractions.": {
+        "ko": "first_depth_below가 fraction {n}가지 모두에서 측정과 일치합니다.",
+        "zh": "first_depth_below 在 {n} 个比例上都与测量一致。"},
+    "{what} with the parameter shapes (in order) {shapes}": {
+        "ko": "매개변수 형상이 (순서대로) {shapes}인 {what}", "zh": "参数形状（按顺序）为 {shapes} 的 {what}"},
+    "create conv1 (3x3, stride, no bias), bn1, conv2 (3x3, no bias), bn2, then, only when "
+    "stride != 1 or in_channels != channels, the shortcut's 1x1 conv (stride, no bias) and its BN": {
+        "ko": "conv1(3x3, stride, 편향 없음), bn1, conv2(3x3, 편향 없음), bn2를 만들고, stride != 1이거나 "
+              "in_channels != channels일 때(형상이나 채널 수가 바뀔 때)만 지름길의 1x1 conv(stride, 편향 없음)와 그 BN을 만드십시오",
+        "zh": "依次创建 conv1（3x3，stride，无偏置）、bn1、conv2（3x3，无偏置）、bn2，然后仅当 stride != 1 或 "
+              "in_channels != channels 时（尺寸或通道数改变时），再创建捷径上的 1x1 conv（stride，无偏置）及其 BN"},
+    "out = relu(bn1(conv1(x))); out = bn2(conv2(out)); the shortcut is x, or bn(conv1x1(x)) when the "
+    "shape changes; return relu(out + shortcut)": {
+        "ko": "out = relu(bn1(conv1(x))); out = bn2(conv2(out)); 지름길은 x이고, 형상이 바뀌면 "
+              "bn(conv1x1(x))입니다. relu(out + shortcut)을 반환하십시오",
+        "zh": "out = relu(bn1(conv1(x)))；out = bn2(conv2(out))；捷径是 x，形状改变时是 bn(conv1x1(x))；"
+              "返回 relu(out + shortcut)"},
+    "ProjectionBlock matches ResNet's basic block in {n} shapes.": {
+        "ko": "ProjectionBlock이 형상 {n}가지 모두에서 ResNet의 기본 블록과 일치합니다.",
+        "zh": "ProjectionBlock 在 {n} 种形状下都与 ResNet 的基本块一致。"},
+    "{name} = True or False": {"ko": "{name} = True 또는 False", "zh": "{name} = True 或 False"},
+    "{name}, True or False": {"ko": "{name}: True 또는 False", "zh": "{name}：True 或 False"},
+    "answer with a bool: True or False": {"ko": "bool로 답하십시오: True 또는 False", "zh": "用 bool 回答：True 或 False"},
+    "{answer}; the measurement: {measured}": {"ko": "{answer}. 측정 결과: {measured}", "zh": "{answer}；测量结果：{measured}"},
+    "the block is nn.Linear(width, width) followed by nn.Tanh()": {
+        "ko": "블록은 nn.Linear(width, width) 뒤에 nn.Tanh()가 오는 구조입니다",
+        "zh": "这个块是 nn.Linear(width, width) 后接 nn.Tanh()"},
+    "apply the Linear layer first, then tanh": {
+        "ko": "Linear 계층을 먼저 적용한 다음 tanh를 적용하십시오", "zh": "先应用 Linear 层，再应用 tanh"},
+    "from 2 to 32 blocks, tanh {t2:.1e} -> {t32:.1e}, ReLU {r2:.1e} -> {r32:.1e}": {
+        "ko": "블록 2개에서 32개로 가면 tanh {t2:.1e} -> {t32:.1e}, ReLU {r2:.1e} -> {r32:.1e}",
+        "zh": "从 2 个块到 32 个块，tanh {t2:.1e} -> {t32:.1e}，ReLU {r2:.1e} -> {r32:.1e}"},
+    "compare the gradient at 32 blocks with a thousandth of the one at 2": {
+        "ko": "블록 32개일 때의 기울기를 블록 2개일 때 기울기의 1000분의 1과 비교하십시오",
+        "zh": "把 32 个块时的梯度和 2 个块时梯度的千分之一作比较"},
+    "compare how much of the gradient is left at 32 blocks, as a fraction of the one at 2, for tanh "
+    "and for ReLU": {
+        "ko": "tanh와 ReLU 각각에 대해, 블록 32개일 때 기울기가 블록 2개일 때의 몇 분의 몇만큼 남는지 "
+              "비교하십시오",
+        "zh": "分别对 tanh 和 ReLU，比较 32 个块时剩下的梯度占 2 个块时梯度的比例"},
+    "{measured}.": {"ko": "{measured}.", "zh": "{measured}。"},
+    "build the chapter's residual(width) block, then scale its weight": {
+        "ko": "이 장의 residual(width) 블록을 만든 다음, 그 가중치를 줄이십시오",
+        "zh": "先构建本章的 residual(width) 块，再缩放它的权重"},
+    "the block computes x + relu(W x + b): start from residual(width)": {
+        "ko": "블록은 x + relu(W x + b)를 계산합니다: residual(width)에서 시작하십시오",
+        "zh": "这个块计算 x + relu(W x + b)：从 residual(width) 开始"},
+    "weights within +-{tenth:.3g}: a tenth of nn.Linear's default +-{bound:.3g} (width {width})": {
+        "ko": "+-{tenth:.3g} 안의 가중치: nn.Linear 기본값 +-{bound:.3g}의 10분의 1(width {width})",
+        "zh": "权重在 +-{tenth:.3g} 以内：nn.Linear 默认范围 +-{bound:.3g} 的十分之一（width {width}）"},
+    "weights up to {w:.3g}": {"ko": "최대 {w:.3g}인 가중치", "zh": "最大为 {w:.3g} 的权重"},
+    "multiply the branch's weight by 0.1 once, under torch.no_grad(), after building the block": {
+        "ko": "블록을 만든 뒤 torch.no_grad() 안에서 분기의 가중치에 0.1을 한 번 곱하십시오",
+        "zh": "构建块之后，在 torch.no_grad() 下把分支的权重乘以 0.1，只乘一次"},
+    "{g2:.2g} with 2 blocks, {g48:.2g} with 48": {
+        "ko": "블록 2개에서 {g2:.2g}, 48개에서 {g48:.2g}", "zh": "2 个块时为 {g2:.2g}，48 个块时为 {g48:.2g}"},
+    "compare the gradient at 48 blocks with 100 times the one at 2": {
+        "ko": "블록 48개일 때의 기울기를 블록 2개일 때 기울기의 100배와 비교하십시오",
+        "zh": "把 48 个块时的梯度和 2 个块时梯度的 100 倍作比较"},
+}
+
 #@CHAPTERS@
 
-MESSAGES: dict[str, dict[str, str]] = {**FRAME, **CORE, **CH0, **CH1, **CH3}  #@ALL@
+MESSAGES: dict[str, dict[str, str]] = {**FRAME, **CORE, **CH0, **CH1, **CH2, **CH3}  #@ALL@
 
 
 def fields(text: str) -> set[str]:
