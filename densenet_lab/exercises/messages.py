@@ -360,9 +360,107 @@ CH2: dict[str, dict[str, str]] = {
         "zh": "把 48 个块时的梯度和 2 个块时梯度的 100 倍作比较"},
 }
 
+CH4: dict[str, dict[str, str]] = {
+    "a head with a fixed flattened size fits one input size only: pool globally "
+    "(nn.AdaptiveAvgPool2d(1), then nn.Flatten()) before the linear layer": {
+        "ko": "펼친 크기가 고정된 헤드는 입력 크기 하나에만 맞습니다: 선형 계층 앞에서 전역으로 풀링하십시오"
+              "(nn.AdaptiveAvgPool2d(1) 다음 nn.Flatten())",
+        "zh": "展平尺寸固定的输出头只适合一种输入尺寸：在线性层之前做全局汇聚（nn.AdaptiveAvgPool2d(1)，"
+              "再 nn.Flatten()）"},
+    "{what}({args}) to return a network": {"ko": "네트워크를 반환하는 {what}({args})", "zh": "{what}({args}) 返回一个网络"},
+    "run it with these arguments in a cell of its own and read the error": {
+        "ko": "별도의 셀에서 이 인자로 실행해 보고 오류 메시지를 읽어 보십시오",
+        "zh": "在单独的单元格中用这些参数运行它，并阅读错误信息"},
+    "{what} at {size}x{size}": {"ko": "{size}x{size} 입력의 {what}", "zh": "{size}x{size} 输入下的 {what}"},
+    "logits of shape (2, {classes}) for a {size}x{size} batch of 2": {
+        "ko": "{size}x{size} 이미지 2장 배치에 대해 형상 (2, {classes})의 로짓",
+        "zh": "对 2 张 {size}x{size} 图像的批量输出形状为 (2, {classes}) 的 logits"},
+    "b1 (7x7/2 conv with bias, BN, ReLU, 3x3/2 max pool), then textbook.TextbookDenseBlock and "
+    "textbook.transition_block in turn (channels halved between blocks), then the head": {
+        "ko": "b1(편향 있는 7x7/2 conv, BN, ReLU, 3x3/2 최대 풀링), 다음에 textbook.TextbookDenseBlock과 "
+              "textbook.transition_block을 번갈아(블록 사이에서 채널 수를 절반으로), 마지막에 헤드를 두십시오",
+        "zh": "先是 b1（带偏置的 7x7/2 conv、BN、ReLU、3x3/2 最大汇聚），然后交替使用 "
+              "textbook.TextbookDenseBlock 和 textbook.transition_block（块之间通道数减半），最后是输出头"},
+    "the textbook's network for the same weights, at every configuration and input size tried.": {
+        "ko": "시도한 모든 설정과 입력 크기에서, 같은 가중치로 교재의 네트워크와 같은 값을 냅니다.",
+        "zh": "在尝试的每种配置和输入尺寸下，相同权重时都与教材的网络一致。"},
+    "the body": {"ko": "본체", "zh": "主体"},
+    "your head on {size}x{size} images": {"ko": "{size}x{size} 이미지에 대한 여러분의 헤드",
+                                          "zh": "你的输出头（{size}x{size} 图像）"},
+    "logits of shape (2, {classes}) for {size}x{size} images": {
+        "ko": "{size}x{size} 이미지에 대해 형상 (2, {classes})의 로짓",
+        "zh": "对 {size}x{size} 图像输出形状为 (2, {classes}) 的 logits"},
+    "your head": {"ko": "여러분의 헤드", "zh": "你的输出头"},
+    "the same logits for a {h}x{w} feature map and for it tiled 2x2": {
+        "ko": "{h}x{w} 특징 맵과 그것을 2x2로 타일링한 맵에 대해 같은 로짓",
+        "zh": "对 {h}x{w} 的特征映射和把它 2x2 平铺后的特征映射给出相同的 logits"},
+    "different logits": {"ko": "다른 로짓", "zh": "不同的 logits"},
+    "logits of the right shape at 64, 96 and 128 pixels, pooled over the whole map.": {
+        "ko": "64, 96, 128픽셀에서 올바른 형상의 로짓을 내고, 맵 전체에 걸쳐 풀링합니다.",
+        "zh": "在 64、96 和 128 像素下都输出正确形状的 logits，并对整个特征映射做汇聚。"},
+    "only the 2x2 average pooling should halve the resolution: give the 1x1 convolution stride 1 (the "
+    "default)": {
+        "ko": "해상도를 절반으로 줄이는 것은 2x2 평균 풀링뿐이어야 합니다: 1x1 컨벌루션의 stride는 1(기본값)로 "
+              "두십시오",
+        "zh": "只有 2x2 平均汇聚应该把分辨率减半：1x1 卷积的 stride 设为 1（默认值）"},
+    "your transition": {"ko": "여러분의 전이 계층", "zh": "你的过渡层"},
+    "shape {shape} from {input}": {"ko": "{input}에서 나온 형상 {shape}", "zh": "由 {input} 得到形状 {shape}"},
+    "BN, ReLU, a 1x1 convolution without bias (stride 1), then nn.AvgPool2d(kernel_size=2, stride=2): "
+    "the paper's order": {
+        "ko": "BN, ReLU, 편향 없는 1x1 컨벌루션(stride 1), 그다음 nn.AvgPool2d(kernel_size=2, stride=2): "
+              "논문의 순서입니다",
+        "zh": "BN、ReLU、无偏置的 1x1 卷积（stride 1），然后 nn.AvgPool2d(kernel_size=2, stride=2)：论文的顺序"},
+    "halves height and width exactly once, at 32, 16, 8 and 6 pixels, and computes the paper's "
+    "transition.": {
+        "ko": "32, 16, 8, 6픽셀에서 높이와 너비를 정확히 한 번 절반으로 줄이고, 논문의 전이 계층과 같은 값을 "
+              "계산합니다.",
+        "zh": "在 32、16、8 和 6 像素下都把高和宽恰好减半一次，并且计算结果与论文的过渡层一致。"},
+    "floor(theta * m): round down (int() or math.floor), do not round": {
+        "ko": "floor(theta * m): 반올림하지 말고 내림하십시오(int() 또는 math.floor)",
+        "zh": "floor(theta * m)：向下取整（int() 或 math.floor），不要四舍五入"},
+    "there is no transition after the last block: one number per transition": {
+        "ko": "마지막 블록 뒤에는 전이 계층이 없습니다: 전이 계층마다 숫자 하나입니다",
+        "zh": "最后一个块之后没有过渡层：每个过渡层对应一个数"},
+    "each block adds num_layers * k to the channels the transition before it kept": {
+        "ko": "각 블록은 앞의 전이 계층이 남긴 채널에 num_layers * k를 더합니다",
+        "zh": "每个块在它前面的过渡层保留下来的通道数上加上 num_layers * k"},
+    "{what} to return a list of channel counts": {
+        "ko": "채널 수의 리스트를 반환하는 {what}", "zh": "{what} 返回通道数的列表"},
+    "collect one int per transition in a list": {
+        "ko": "전이 계층마다 int 하나씩 리스트에 모으십시오", "zh": "把每个过渡层对应的一个 int 收集到列表中"},
+    "after block i the channels are m = c + L_i * k; the transition keeps floor(theta * m), and the "
+    "next block starts from those": {
+        "ko": "블록 i 뒤의 채널 수는 m = c + L_i * k입니다. 전이 계층은 floor(theta * m)개를 남기고, 다음 "
+              "블록은 거기서 시작합니다",
+        "zh": "块 i 之后的通道数是 m = c + L_i * k；过渡层保留 floor(theta * m) 个，下一个块从这些通道开始"},
+    "the channels after every transition, for theta from 0.3 to 1.": {
+        "ko": "theta가 0.3에서 1까지일 때, 모든 전이 계층 뒤의 채널 수가 맞습니다.",
+        "zh": "theta 从 0.3 到 1 时，每个过渡层之后的通道数都正确。"},
+    "stem, then for each block a DenseBlock and (but after the last) a Transition halving the channels, "
+    "then BatchNorm, ReLU, global average pooling and a Linear": {
+        "ko": "줄기(stem), 그다음 블록마다 DenseBlock과 (마지막 블록 뒤를 빼고) 채널을 절반으로 줄이는 "
+              "Transition, 그다음 BatchNorm, ReLU, 전역 평균 풀링, Linear를 두십시오",
+        "zh": "先是 stem，然后每个块一个 DenseBlock，并在（除最后一个块外的）每个块后接一个把通道数减半的 "
+              "Transition，最后是 BatchNorm、ReLU、全局平均汇聚和一个 Linear"},
+    "{name}: {params:,} parameters (torchvision)": {
+        "ko": "{name}: 매개변수 {params:,}개(torchvision)", "zh": "{name}：{params:,} 个参数（torchvision）"},
+    "DenseNet-121, -169 and -201 have torchvision's parameter counts, and your networks compute the "
+    "package's for the same weights.": {
+        "ko": "DenseNet-121, -169, -201의 매개변수 수가 torchvision과 같고, 여러분의 네트워크가 같은 가중치에서 "
+              "패키지의 네트워크와 같은 값을 계산합니다.",
+        "zh": "DenseNet-121、-169 和 -201 的参数数量与 torchvision 相同，并且在相同权重下你的网络与包中的网络"
+              "计算结果一致。"},
+    "the last block's 1024 channels are normalised (BatchNorm) before the classifier": {
+        "ko": "마지막 블록의 채널 1024개는 분류기 앞에서 정규화(BatchNorm)됩니다",
+        "zh": "最后一个块的 1024 个通道在分类器之前要做规范化（BatchNorm）"},
+    "too many: do the transitions halve the channels (compression 0.5)? {hint}": {
+        "ko": "너무 많습니다: 전이 계층이 채널 수를 절반으로 줄입니까(압축 0.5)? {hint}",
+        "zh": "太多了：过渡层是否把通道数减半（压缩 0.5）？{hint}"},
+}
+
 #@CHAPTERS@
 
-MESSAGES: dict[str, dict[str, str]] = {**FRAME, **CORE, **CH0, **CH1, **CH2, **CH3}  #@ALL@
+MESSAGES: dict[str, dict[str, str]] = {**FRAME, **CORE, **CH0, **CH1, **CH2, **CH3, **CH4}  #@ALL@
 
 
 def fields(text: str) -> set[str]:
