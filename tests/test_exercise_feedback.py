@@ -88,8 +88,13 @@ def test_every_message_has_korean_and_chinese_with_the_same_fields():
 
 
 def test_every_message_uses_the_glossarys_terms():
+    """Where the English prose says *channel*, the Korean says 채널 and the Chinese 通道, and so on
+    (code in a message, such as ``model.parameters()`` or ``in_channels``, is not prose)."""
+    def prose(english: str) -> str:
+        return re.sub(r"[\w.]+\([^()]*\)|\w+[._]\w[\w.]*", " ", english)
+
     bad = [(english, lang, term) for english, translations in MESSAGES.items() for lang, text in translations.items()
-           for term in glossary_violations(english, text, lang)]
+           for term in glossary_violations(prose(english), text, lang)]
     assert bad == []
 
 

@@ -458,9 +458,113 @@ CH4: dict[str, dict[str, str]] = {
         "zh": "太多了：过渡层是否把通道数减半（压缩 0.5）？{hint}"},
 }
 
+CH5: dict[str, dict[str, str]] = {
+    "the loss as a number (loss.item())": {"ko": "숫자로 된 손실(loss.item())", "zh": "数值形式的损失（loss.item()）"},
+    "return loss.item() at the end of train_step": {
+        "ko": "train_step 끝에서 loss.item()을 반환하십시오", "zh": "在 train_step 的最后返回 loss.item()"},
+    "F.cross_entropy applies log-softmax itself: pass it the logits, model(x), not probabilities": {
+        "ko": "F.cross_entropy는 log-softmax를 스스로 적용합니다: 확률이 아니라 로짓 model(x)를 넘기십시오",
+        "zh": "F.cross_entropy 自己会做 log-softmax：传给它 logits，即 model(x)，而不是概率"},
+    "the loss is F.cross_entropy(model(x), y), averaged over the batch": {
+        "ko": "손실은 배치에 대해 평균한 F.cross_entropy(model(x), y)입니다",
+        "zh": "损失是 F.cross_entropy(model(x), y)，对批量取平均"},
+    "step {step} to return the loss {loss:.4f}": {
+        "ko": "{step}번째 단계가 손실 {loss:.4f}를 반환하는 것", "zh": "第 {step} 步返回损失 {loss:.4f}"},
+    "zero the gradients (optimizer.zero_grad()) before loss.backward(), or they add up from step to "
+    "step": {
+        "ko": "loss.backward() 전에 기울기를 0으로 만드십시오(optimizer.zero_grad()). 그러지 않으면 기울기가 "
+              "단계마다 누적됩니다",
+        "zh": "在 loss.backward() 之前把梯度清零（optimizer.zero_grad()），否则梯度会逐步累加"},
+    "call loss.backward() and then optimizer.step() once": {
+        "ko": "loss.backward()를 호출한 다음 optimizer.step()을 한 번 호출하십시오",
+        "zh": "先调用 loss.backward()，再调用一次 optimizer.step()"},
+    "the weights after step {step} to be those of one SGD step": {
+        "ko": "{step}번째 단계 뒤의 가중치 = SGD 한 단계를 거친 가중치",
+        "zh": "第 {step} 步之后的权重等于执行一步 SGD 后的权重"},
+    "weights that differ by up to {gap:.3g}": {"ko": "최대 {gap:.3g}만큼 다른 가중치", "zh": "最多相差 {gap:.3g} 的权重"},
+    "the loss is cross-entropy on the logits, and two steps match the reference.": {
+        "ko": "손실이 로짓에 대한 교차 엔트로피이고, 두 단계 모두 참조 구현과 일치합니다.",
+        "zh": "损失是基于 logits 的交叉熵，并且两步都与参考实现一致。"},
+    "epochs are numbered from 1 (the 'epoch' key), not list positions from 0": {
+        "ko": "에포크 번호는 0부터 시작하는 리스트 위치가 아니라 1부터 시작합니다('epoch' 키)",
+        "zh": "轮次从 1 开始编号（'epoch' 键），而不是从 0 开始的列表位置"},
+    "return the epoch number, not the accuracy": {
+        "ko": "정확도가 아니라 에포크 번호를 반환하십시오", "zh": "返回轮次编号，而不是准确率"},
+    "the last epoch is not always the best one: compare the validation accuracies": {
+        "ko": "마지막 에포크가 늘 가장 좋은 것은 아닙니다: 검증 정확도를 비교하십시오",
+        "zh": "最后一轮不一定最好：比较验证准确率"},
+    "pick the largest 'test_acc' (the validation accuracy); on a tie, the earlier epoch": {
+        "ko": "'test_acc'(검증 정확도)가 가장 큰 것을 고르십시오. 같으면 앞선 에포크입니다",
+        "zh": "选 'test_acc'（验证准确率）最大的；相同时选较早的轮次"},
+    "epoch {epoch} for validation accuracies {accs}": {
+        "ko": "검증 정확도 {accs}에 대해 에포크 {epoch}", "zh": "对验证准确率 {accs}，应为第 {epoch} 轮"},
+    "the best epoch on {n} histories.": {
+        "ko": "기록 {n}개 모두에서 가장 좋은 에포크를 찾았습니다.", "zh": "在 {n} 份训练记录中都找到了最好的轮次。"},
+    "return the point's 'growth_rate', not the whole point": {
+        "ko": "점 전체가 아니라 그 점의 'growth_rate'를 반환하십시오", "zh": "返回该点的 'growth_rate'，而不是整个点"},
+    "a larger k is not always better: compare the validation accuracy ('test_acc')": {
+        "ko": "k가 클수록 늘 좋은 것은 아닙니다: 검증 정확도('test_acc')를 비교하십시오",
+        "zh": "k 越大不一定越好：比较验证准确率（'test_acc'）"},
+    "choose on the validation accuracy ('test_acc'), not the training accuracy": {
+        "ko": "훈련 정확도가 아니라 검증 정확도('test_acc')로 고르십시오",
+        "zh": "根据验证准确率（'test_acc'）选择，而不是训练准确率"},
+    "take the point with the largest 'test_acc'; on a tie, the smaller k": {
+        "ko": "'test_acc'가 가장 큰 점을 고르십시오. 같으면 더 작은 k입니다",
+        "zh": "取 'test_acc' 最大的点；相同时取较小的 k"},
+    "k = {k} for (k, validation accuracy) {pairs}": {
+        "ko": "(k, 검증 정확도) {pairs}에 대해 k = {k}", "zh": "对 (k, 验证准确率) {pairs}，应为 k = {k}"},
+    "the best growth rate in {n} sweeps.": {
+        "ko": "탐색 {n}개 모두에서 가장 좋은 성장률을 찾았습니다.", "zh": "在 {n} 次扫描中都找到了最好的增长率。"},
+    "{what} to map {x} to {y}": {"ko": "{x}를 {y}로 바꾸는 {what}", "zh": "{what} 把 {x} 映射为 {y}"},
+    "the head reads the concatenation of the input and every layer's output, and has out_features "
+    "outputs": {
+        "ko": "헤드는 입력과 모든 계층 출력의 연결을 읽고, 출력이 out_features개입니다",
+        "zh": "输出头读取输入和每一层输出的连结，并有 out_features 个输出"},
+    "layer i reads the input and all i earlier outputs: in_features + i*growth features": {
+        "ko": "계층 i는 입력과 앞선 출력 i개를 모두 읽습니다: 특징 in_features + i*growth개",
+        "zh": "第 i 层读取输入和之前全部 i 个输出：共 in_features + i*growth 个特征"},
+    "layer i is nn.Linear(in_features + i*growth, growth) with a bias, and the head "
+    "nn.Linear(in_features + num_layers*growth, out_features)": {
+        "ko": "계층 i는 편향이 있는 nn.Linear(in_features + i*growth, growth)이고, 헤드는 "
+              "nn.Linear(in_features + num_layers*growth, out_features)입니다",
+        "zh": "第 i 层是带偏置的 nn.Linear(in_features + i*growth, growth)，输出头是 "
+              "nn.Linear(in_features + num_layers*growth, out_features)"},
+    "{what} with {n:,} parameters": {"ko": "매개변수가 {n:,}개인 {what}", "zh": "有 {n:,} 个参数的 {what}"},
+    "each layer is Linear then ReLU on torch.cat([x, out_1, ..., out_i-1], dim=1) in that order; "
+    "create the layers first, then the head; no activation after the head": {
+        "ko": "각 계층은 torch.cat([x, out_1, ..., out_i-1], dim=1)에 Linear, 그다음 ReLU를 이 순서로 "
+              "적용합니다. 계층들을 먼저 만들고 헤드를 나중에 만드십시오. 헤드 뒤에는 활성화가 없습니다",
+        "zh": "每一层按顺序对 torch.cat([x, out_1, ..., out_i-1], dim=1) 先做 Linear 再做 ReLU；先创建各层，"
+              "再创建输出头；输出头之后没有激活"},
+    "shapes, parameter counts and outputs agree on {n} configurations.": {
+        "ko": "설정 {n}가지 모두에서 형상, 매개변수 수, 출력이 일치합니다.",
+        "zh": "在 {n} 种配置下，形状、参数数量和输出都一致。"},
+    "the model's weights to change": {"ko": "모델의 가중치가 바뀌는 것", "zh": "模型的权重发生变化"},
+    "the same weights as before training": {"ko": "훈련 전과 같은 가중치", "zh": "与训练前相同的权重"},
+    "train in place: an optimizer over model.parameters(), loss.backward(), step()": {
+        "ko": "모델 자체를 훈련하십시오: model.parameters()에 대한 옵티마이저, loss.backward(), step()",
+        "zh": "就地训练：基于 model.parameters() 的优化器、loss.backward()、step()"},
+    "the trained model": {"ko": "훈련된 모델", "zh": "训练后的模型"},
+    "predictions of shape {shape}": {"ko": "형상 {shape}의 예측", "zh": "形状为 {shape} 的预测"},
+    "return the model you trained (or None)": {
+        "ko": "훈련한 모델(또는 None)을 반환하십시오", "zh": "返回你训练的模型（或 None）"},
+    "a test MSE below {margin} x the targets' variance ({variance:.3f})": {
+        "ko": "타깃 분산({variance:.3f})의 {margin}배보다 작은 테스트 MSE",
+        "zh": "测试 MSE 低于目标方差（{variance:.3f}）的 {margin} 倍"},
+    "compare the loss with y of shape (N,): squeeze the model's (N, 1) output; try Adam with lr 1e-3, "
+    "batches of 32 and a few dozen epochs": {
+        "ko": "손실은 형상 (N,)의 y와 비교합니다: 모델의 (N, 1) 출력을 squeeze하십시오. lr 1e-3의 Adam, "
+              "배치 32, 에포크 수십 번으로 해 보십시오",
+        "zh": "损失要和形状为 (N,) 的 y 比较：对模型 (N, 1) 的输出做 squeeze；试试 lr 为 1e-3 的 Adam、"
+              "批量大小 32 和几十轮训练"},
+    "test MSE {mse:.3f}, against a variance of {variance:.3f} for the test targets (R^2 = {r2:.2f}).": {
+        "ko": "테스트 MSE는 {mse:.3f}이고, 테스트 타깃의 분산은 {variance:.3f}입니다(R^2 = {r2:.2f}).",
+        "zh": "测试 MSE 为 {mse:.3f}，测试目标的方差为 {variance:.3f}（R^2 = {r2:.2f}）。"},
+}
+
 #@CHAPTERS@
 
-MESSAGES: dict[str, dict[str, str]] = {**FRAME, **CORE, **CH0, **CH1, **CH2, **CH3, **CH4}  #@ALL@
+MESSAGES: dict[str, dict[str, str]] = {**FRAME, **CORE, **CH0, **CH1, **CH2, **CH3, **CH4, **CH5}  #@ALL@
 
 
 def fields(text: str) -> set[str]:
