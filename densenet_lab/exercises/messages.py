@@ -562,9 +562,89 @@ CH5: dict[str, dict[str, str]] = {
         "zh": "测试 MSE 为 {mse:.3f}，测试目标的方差为 {variance:.3f}（R^2 = {r2:.2f}）。"},
 }
 
-#@CHAPTERS@
+CH6: dict[str, dict[str, str]] = {
+    "that is the first batch that no longer fits: return the one before it": {
+        "ko": "그것은 처음으로 들어가지 않는 배치입니다: 그 바로 앞의 배치를 반환하십시오",
+        "zh": "这是第一个放不下的批量：返回它前面的那一个"},
+    "a GiB is 2**30 bytes, not 10**9": {"ko": "GiB는 10**9바이트가 아니라 2**30바이트입니다",
+                                        "zh": "1 GiB 是 2**30 字节，而不是 10**9"},
+    "pass memory_efficient on to estimate_activation_memory": {
+        "ko": "memory_efficient를 estimate_activation_memory에 그대로 넘기십시오",
+        "zh": "把 memory_efficient 传给 estimate_activation_memory"},
+    "the estimate is not exactly proportional to the batch: test the batch you find with "
+    "estimate_activation_memory itself": {
+        "ko": "추정값은 배치 크기에 정확히 비례하지 않습니다: 찾은 배치를 estimate_activation_memory로 직접 "
+              "확인하십시오",
+        "zh": "估计值并不严格与批量大小成正比：用 estimate_activation_memory 本身检验你找到的批量"},
+    "the largest batch b with estimate_activation_memory(model, 224, b, memory_efficient=...) <= "
+    "budget_gib * 2**30; 0 when one image does not fit": {
+        "ko": "estimate_activation_memory(model, 224, b, memory_efficient=...) <= budget_gib * 2**30인 가장 큰 "
+              "배치 b입니다. 이미지 한 장도 들어가지 않으면 0입니다",
+        "zh": "满足 estimate_activation_memory(model, 224, b, memory_efficient=...) <= budget_gib * 2**30 的"
+              "最大批量 b；一张图像也放不下时为 0"},
+    "the largest batch in {n} cases: two models, several budgets, both modes.": {
+        "ko": "{n}가지 경우(모델 두 개, 여러 예산, 두 모드) 모두에서 가장 큰 배치를 찾았습니다.",
+        "zh": "在 {n} 个情形（两个模型、多种预算、两种模式）下都找到了最大的批量。"},
+    "layer l (from 1) reads k0 + (l - 1) k channels: the first reads only the input": {
+        "ko": "계층 l(1부터)은 채널 k0 + (l - 1) k개를 읽습니다: 첫 계층은 입력만 읽습니다",
+        "zh": "第 l 层（从 1 开始）读取 k0 + (l - 1) k 个通道：第一层只读取输入"},
+    "not every layer reads k0 + L k channels: layer l reads k0 + (l - 1) k": {
+        "ko": "모든 계층이 채널 k0 + L k개를 읽는 것은 아닙니다: 계층 l은 k0 + (l - 1) k개를 읽습니다",
+        "zh": "并不是每一层都读取 k0 + L k 个通道：第 l 层读取 k0 + (l - 1) k 个"},
+    "the block's features include its input: k0 channels, then k per layer": {
+        "ko": "블록의 특징에는 입력도 들어갑니다: 채널 k0개, 그리고 계층마다 k개",
+        "zh": "块的特征包括它的输入：k0 个通道，然后每层 k 个"},
+    "the two modes differ: use memory_efficient": {
+        "ko": "두 모드는 다릅니다: memory_efficient를 쓰십시오", "zh": "两种模式不同：要用上 memory_efficient"},
+    "naive: add up the layers' input widths k0 + (l - 1) k for l = 1..L; memory-efficient: the features "
+    "x_0, ..., x_L once": {
+        "ko": "단순한 방식: l = 1..L에 대해 계층 입력 폭 k0 + (l - 1) k를 모두 더합니다. 메모리 효율적 방식: "
+              "특징 x_0, ..., x_L을 한 번씩만 셉니다",
+        "zh": "朴素方式：对 l = 1..L 把各层输入宽度 k0 + (l - 1) k 加起来；内存高效方式：特征 x_0, ..., x_L "
+              "各算一次"},
+    "{n} blocks: quadratic in L when naive, linear when memory-efficient.": {
+        "ko": "블록 {n}개: 단순한 방식에서는 L에 대해 2차, 메모리 효율적 방식에서는 선형입니다.",
+        "zh": "{n} 个块：朴素方式下与 L 成二次关系，内存高效方式下成线性关系。"},
+}
 
-MESSAGES: dict[str, dict[str, str]] = {**FRAME, **CORE, **CH0, **CH1, **CH2, **CH3, **CH4, **CH5}  #@ALL@
+CH7: dict[str, dict[str, str]] = {
+    "batches pads the shuffled order so every process gets as many images: round up": {
+        "ko": "batches는 섞은 순서를 채워(padding) 모든 프로세스가 같은 수의 이미지를 받게 합니다: 올림하십시오",
+        "zh": "batches 会填充打乱后的顺序，使每个进程得到同样多的图像：向上取整"},
+    "a process sees a whole number of images: round, and think which way": {
+        "ko": "프로세스가 보는 이미지 수는 정수입니다: 반올림하되, 어느 쪽으로 할지 생각해 보십시오",
+        "zh": "一个进程看到的图像数是整数：取整，并想一想往哪个方向取整"},
+    "each process takes every world_size-th image, not all of them": {
+        "ko": "각 프로세스는 이미지 전부가 아니라 world_size번째마다 하나씩 가져갑니다",
+        "zh": "每个进程每隔 world_size 张取一张图像，而不是全部"},
+    "read data.batches: it pads the order to a multiple of world_size": {
+        "ko": "data.batches를 읽어 보십시오: 순서를 world_size의 배수가 되도록 채웁니다",
+        "zh": "读一读 data.batches：它把顺序填充到 world_size 的倍数"},
+    "{n} data set sizes and process counts; the padding repeats a few images per epoch.": {
+        "ko": "데이터 세트 크기와 프로세스 수 {n}가지 모두 맞습니다. 패딩 때문에 에포크마다 몇몇 이미지가 "
+              "반복됩니다.",
+        "zh": "{n} 种数据集大小和进程数都正确；填充会让每轮重复少数几张图像。"},
+    "a learning rate (a float)": {"ko": "학습률(float)", "zh": "一个学习率（float）"},
+    "return a number": {"ko": "숫자를 반환하십시오", "zh": "返回一个数"},
+    "scale by the global batch over the base batch, not by the number of processes: the per-process "
+    "batch may differ from the base batch": {
+        "ko": "프로세스 수가 아니라 전역 배치를 기준 배치로 나눈 값으로 조정하십시오: 프로세스당 배치는 기준 "
+              "배치와 다를 수 있습니다",
+        "zh": "按全局批量与基准批量之比缩放，而不是按进程数：每个进程的批量可能与基准批量不同"},
+    "the global batch is batch_per_process * world_size": {
+        "ko": "전역 배치는 batch_per_process * world_size입니다", "zh": "全局批量是 batch_per_process * world_size"},
+    "the linear scaling rule multiplies by the ratio itself, not its square root": {
+        "ko": "선형 스케일링 규칙은 비율의 제곱근이 아니라 비율 자체를 곱합니다",
+        "zh": "线性缩放规则乘的是这个比值本身，而不是它的平方根"},
+    "the linear scaling rule: lr = base_lr * (batch_per_process * world_size) / base_batch": {
+        "ko": "선형 스케일링 규칙: lr = base_lr * (batch_per_process * world_size) / base_batch",
+        "zh": "线性缩放规则：lr = base_lr * (batch_per_process * world_size) / base_batch"},
+    "the linear scaling rule on {n} settings.": {
+        "ko": "설정 {n}가지 모두에서 선형 스케일링 규칙이 맞습니다.", "zh": "在 {n} 种设置下线性缩放规则都正确。"},
+}
+
+
+MESSAGES: dict[str, dict[str, str]] = {**FRAME, **CORE, **CH0, **CH1, **CH2, **CH3, **CH4, **CH5, **CH6, **CH7}  #@ALL@
 
 
 def fields(text: str) -> set[str]:
