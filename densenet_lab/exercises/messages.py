@@ -14,8 +14,6 @@ from typing import Any
 
 from ..book import current_language
 
-LANGUAGES = ("en", "ko", "zh")
-
 # the frame of every result: a check that passes, one that fails, one with no answer yet
 FRAME: dict[str, dict[str, str]] = {
     "Correct: {message}": {"ko": "정답입니다: {message}", "zh": "正确：{message}"},
@@ -220,68 +218,6 @@ CH1: dict[str, dict[str, str]] = {
         "zh": "DenseMLP 在 {n} 种配置下都与参考实现一致。"},
 }
 
-CH3: dict[str, dict[str, str]] = {
-    "{what} to be a whole number": {"ko": "정수인 {what}", "zh": "{what} 是一个整数"},
-    "return the count as an int (use // rather than / to divide)": {
-        "ko": "개수를 int로 반환하십시오(나눗셈에는 / 대신 //를 쓰십시오)", "zh": "以 int 返回数量（除法用 // 而不是 /）"},
-    # chapter 3's common mistakes: the hint that goes with each
-    "the block also passes on its k0 input channels: they are part of its output": {
-        "ko": "블록은 입력 채널 k0개도 그대로 내보냅니다: 입력 채널도 출력의 일부입니다",
-        "zh": "块也会把它的 k0 个输入通道传下去：它们也是输出的一部分"},
-    "every one of the layers adds k channels, not only the first": {
-        "ko": "첫 계층만이 아니라 모든 계층이 채널을 k개씩 더합니다", "zh": "每一层都会增加 k 个通道，而不只是第一层"},
-    "layer l reads k0 + l*k channels, but the block outputs them all plus the last layer's k": {
-        "ko": "계층 l은 채널 k0 + l*k개를 읽지만, 블록은 그 전부에 마지막 계층의 k개를 더해 출력합니다",
-        "zh": "第 l 层读取 k0 + l*k 个通道，但块输出的是全部这些通道再加上最后一层的 k 个"},
-    "each layer adds k new channels to everything it receives; start from k0": {
-        "ko": "각 계층은 받은 모든 것에 새 채널 k개를 더합니다: k0에서 시작하십시오",
-        "zh": "每一层都在它收到的全部内容上新增 k 个通道：从 k0 开始"},
-    "k0 + L*k on every case, including a block of no layers.": {
-        "ko": "층이 하나도 없는 블록까지 모든 경우에서 k0 + L*k입니다.", "zh": "在每个情形下都是 k0 + L*k，包括没有层的块。"},
-    "that is a plain chain (one input per layer); in a dense block layer l has l inputs": {
-        "ko": "그것은 평범한 사슬(계층마다 입력 하나)입니다: 고밀도 블록에서는 계층 l의 입력이 l개입니다",
-        "zh": "那是普通的链式结构（每层一个输入）；在稠密块中第 l 层有 l 个输入"},
-    "count the block input too: layer l reads the block input and the l-1 layers before it": {
-        "ko": "블록의 입력도 세십시오: 계층 l은 블록 입력과 앞선 l-1개 계층을 읽습니다",
-        "zh": "把块的输入也算上：第 l 层读取块的输入和它之前的 l-1 层"},
-    "layer l has l inputs, not L: add 1 + 2 + ... + L": {
-        "ko": "계층 l의 입력은 L개가 아니라 l개입니다: 1 + 2 + ... + L을 더하십시오",
-        "zh": "第 l 层有 l 个输入，而不是 L 个：计算 1 + 2 + ... + L"},
-    "layer l receives l connections (the block input and l-1 layers); add them up": {
-        "ko": "계층 l은 연결 l개(블록 입력과 l-1개 계층)를 받습니다: 이를 모두 더하십시오",
-        "zh": "第 l 层接收 l 个连接（块的输入和 l-1 层）；把它们加起来"},
-    "L(L+1)/2 on every case: layer l reads the block input and all l-1 earlier layers.": {
-        "ko": "모든 경우에서 L(L+1)/2입니다: 계층 l은 블록 입력과 앞선 l-1개 계층을 모두 읽습니다.",
-        "zh": "在每个情形下都是 L(L+1)/2：第 l 层读取块的输入和之前全部 l-1 层。"},
-    "batch normalisation has 2 parameters per channel it reads (a scale and a shift)": {
-        "ko": "배치 정규화는 읽는 채널마다 매개변수 2개(스케일과 시프트)를 가집니다",
-        "zh": "批量规范化对它读取的每个通道有 2 个参数（缩放和平移）"},
-    "the paper's convolution has no bias (the next BN removes any shift): drop the k per layer": {
-        "ko": "논문의 컨벌루션에는 편향이 없습니다(다음 BN이 이동을 없앱니다): 계층마다 더한 k를 빼십시오",
-        "zh": "论文中的卷积没有偏置（后面的 BN 会去掉任何平移）：去掉每层的 k"},
-    "layer l reads k0 + l*k channels, not k0: the input grows by k per layer": {
-        "ko": "계층 l은 k0개가 아니라 k0 + l*k개의 채널을 읽습니다: 입력은 계층마다 k씩 늘어납니다",
-        "zh": "第 l 层读取 k0 + l*k 个通道，而不是 k0 个：输入每层增加 k"},
-    "layer l (from 0) reads k0 + l*k channels: the first layer reads k0 only": {
-        "ko": "계층 l(0부터)은 채널 k0 + l*k개를 읽습니다: 첫 계층은 k0개만 읽습니다",
-        "zh": "第 l 层（从 0 开始）读取 k0 + l*k 个通道：第一层只读取 k0 个"},
-    "add, for every layer l = 0..L-1 reading c = k0 + l*k channels, 2c (BN) + 9ck (conv)": {
-        "ko": "채널 c = k0 + l*k개를 읽는 각 계층 l = 0..L-1마다 2c(BN) + 9ck(conv)를 더하십시오",
-        "zh": "对每个读取 c = k0 + l*k 个通道的层 l = 0..L-1，加上 2c（BN）+ 9ck（卷积）"},
-    "your count matches the package's plain DenseBlock on every configuration.": {
-        "ko": "여러분의 개수가 모든 설정에서 패키지의 기본 DenseBlock과 일치합니다.",
-        "zh": "你的计数在每种配置下都与包中普通的 DenseBlock 一致。"},
-    "conv block i is BN-ReLU-Conv3x3 (padding 1, with bias) reading in_channels + i * num_channels "
-    "channels; forward concatenates each output to X": {
-        "ko": "컨벌루션 블록 i는 채널 in_channels + i * num_channels개를 읽는 BN-ReLU-Conv3x3(padding 1, "
-              "편향 있음)입니다. forward는 각 출력을 X에 연결합니다",
-        "zh": "卷积块 i 是读取 in_channels + i * num_channels 个通道的 BN-ReLU-Conv3x3（padding 1，带偏置）；"
-              "forward 把每个输出连结到 X 上"},
-    "your DenseBlock computes the package's block on every configuration.": {
-        "ko": "여러분의 DenseBlock이 모든 설정에서 패키지의 블록과 같은 값을 계산합니다.",
-        "zh": "你的 DenseBlock 在每种配置下都与包中的块计算结果相同。"},
-}
-
 CH2: dict[str, dict[str, str]] = {
     "for depth = 1, 2, ..., max_depth compare grad_at_first_layer(plain, depth) with "
     "fraction * grad_at_first_layer(residual, depth); return the first depth below it": {
@@ -358,6 +294,68 @@ CH2: dict[str, dict[str, str]] = {
     "compare the gradient at 48 blocks with 100 times the one at 2": {
         "ko": "블록 48개일 때의 기울기를 블록 2개일 때 기울기의 100배와 비교하십시오",
         "zh": "把 48 个块时的梯度和 2 个块时梯度的 100 倍作比较"},
+}
+
+CH3: dict[str, dict[str, str]] = {
+    "{what} to be a whole number": {"ko": "정수인 {what}", "zh": "{what} 是一个整数"},
+    "return the count as an int (use // rather than / to divide)": {
+        "ko": "개수를 int로 반환하십시오(나눗셈에는 / 대신 //를 쓰십시오)", "zh": "以 int 返回数量（除法用 // 而不是 /）"},
+    # chapter 3's common mistakes: the hint that goes with each
+    "the block also passes on its k0 input channels: they are part of its output": {
+        "ko": "블록은 입력 채널 k0개도 그대로 내보냅니다: 입력 채널도 출력의 일부입니다",
+        "zh": "块也会把它的 k0 个输入通道传下去：它们也是输出的一部分"},
+    "every one of the layers adds k channels, not only the first": {
+        "ko": "첫 계층만이 아니라 모든 계층이 채널을 k개씩 더합니다", "zh": "每一层都会增加 k 个通道，而不只是第一层"},
+    "layer l reads k0 + l*k channels, but the block outputs them all plus the last layer's k": {
+        "ko": "계층 l은 채널 k0 + l*k개를 읽지만, 블록은 그 전부에 마지막 계층의 k개를 더해 출력합니다",
+        "zh": "第 l 层读取 k0 + l*k 个通道，但块输出的是全部这些通道再加上最后一层的 k 个"},
+    "each layer adds k new channels to everything it receives; start from k0": {
+        "ko": "각 계층은 받은 모든 것에 새 채널 k개를 더합니다: k0에서 시작하십시오",
+        "zh": "每一层都在它收到的全部内容上新增 k 个通道：从 k0 开始"},
+    "k0 + L*k on every case, including a block of no layers.": {
+        "ko": "층이 하나도 없는 블록까지 모든 경우에서 k0 + L*k입니다.", "zh": "在每个情形下都是 k0 + L*k，包括没有层的块。"},
+    "that is a plain chain (one input per layer); in a dense block layer l has l inputs": {
+        "ko": "그것은 평범한 사슬(계층마다 입력 하나)입니다: 고밀도 블록에서는 계층 l의 입력이 l개입니다",
+        "zh": "那是普通的链式结构（每层一个输入）；在稠密块中第 l 层有 l 个输入"},
+    "count the block input too: layer l reads the block input and the l-1 layers before it": {
+        "ko": "블록의 입력도 세십시오: 계층 l은 블록 입력과 앞선 l-1개 계층을 읽습니다",
+        "zh": "把块的输入也算上：第 l 层读取块的输入和它之前的 l-1 层"},
+    "layer l has l inputs, not L: add 1 + 2 + ... + L": {
+        "ko": "계층 l의 입력은 L개가 아니라 l개입니다: 1 + 2 + ... + L을 더하십시오",
+        "zh": "第 l 层有 l 个输入，而不是 L 个：计算 1 + 2 + ... + L"},
+    "layer l receives l connections (the block input and l-1 layers); add them up": {
+        "ko": "계층 l은 연결 l개(블록 입력과 l-1개 계층)를 받습니다: 이를 모두 더하십시오",
+        "zh": "第 l 层接收 l 个连接（块的输入和 l-1 层）；把它们加起来"},
+    "L(L+1)/2 on every case: layer l reads the block input and all l-1 earlier layers.": {
+        "ko": "모든 경우에서 L(L+1)/2입니다: 계층 l은 블록 입력과 앞선 l-1개 계층을 모두 읽습니다.",
+        "zh": "在每个情形下都是 L(L+1)/2：第 l 层读取块的输入和之前全部 l-1 层。"},
+    "batch normalisation has 2 parameters per channel it reads (a scale and a shift)": {
+        "ko": "배치 정규화는 읽는 채널마다 매개변수 2개(스케일과 시프트)를 가집니다",
+        "zh": "批量规范化对它读取的每个通道有 2 个参数（缩放和平移）"},
+    "the paper's convolution has no bias (the next BN removes any shift): drop the k per layer": {
+        "ko": "논문의 컨벌루션에는 편향이 없습니다(다음 BN이 이동을 없앱니다): 계층마다 더한 k를 빼십시오",
+        "zh": "论文中的卷积没有偏置（后面的 BN 会去掉任何平移）：去掉每层的 k"},
+    "layer l reads k0 + l*k channels, not k0: the input grows by k per layer": {
+        "ko": "계층 l은 k0개가 아니라 k0 + l*k개의 채널을 읽습니다: 입력은 계층마다 k씩 늘어납니다",
+        "zh": "第 l 层读取 k0 + l*k 个通道，而不是 k0 个：输入每层增加 k"},
+    "layer l (from 0) reads k0 + l*k channels: the first layer reads k0 only": {
+        "ko": "계층 l(0부터)은 채널 k0 + l*k개를 읽습니다: 첫 계층은 k0개만 읽습니다",
+        "zh": "第 l 层（从 0 开始）读取 k0 + l*k 个通道：第一层只读取 k0 个"},
+    "add, for every layer l = 0..L-1 reading c = k0 + l*k channels, 2c (BN) + 9ck (conv)": {
+        "ko": "채널 c = k0 + l*k개를 읽는 각 계층 l = 0..L-1마다 2c(BN) + 9ck(conv)를 더하십시오",
+        "zh": "对每个读取 c = k0 + l*k 个通道的层 l = 0..L-1，加上 2c（BN）+ 9ck（卷积）"},
+    "your count matches the package's plain DenseBlock on every configuration.": {
+        "ko": "여러분의 개수가 모든 설정에서 패키지의 기본 DenseBlock과 일치합니다.",
+        "zh": "你的计数在每种配置下都与包中普通的 DenseBlock 一致。"},
+    "conv block i is BN-ReLU-Conv3x3 (padding 1, with bias) reading in_channels + i * num_channels "
+    "channels; forward concatenates each output to X": {
+        "ko": "컨벌루션 블록 i는 채널 in_channels + i * num_channels개를 읽는 BN-ReLU-Conv3x3(padding 1, "
+              "편향 있음)입니다. forward는 각 출력을 X에 연결합니다",
+        "zh": "卷积块 i 是读取 in_channels + i * num_channels 个通道的 BN-ReLU-Conv3x3（padding 1，带偏置）；"
+              "forward 把每个输出连结到 X 上"},
+    "your DenseBlock computes the package's block on every configuration.": {
+        "ko": "여러분의 DenseBlock이 모든 설정에서 패키지의 블록과 같은 값을 계산합니다.",
+        "zh": "你的 DenseBlock 在每种配置下都与包中的块计算结果相同。"},
 }
 
 CH4: dict[str, dict[str, str]] = {
@@ -644,7 +642,19 @@ CH7: dict[str, dict[str, str]] = {
 }
 
 
-MESSAGES: dict[str, dict[str, str]] = {**FRAME, **CORE, **CH0, **CH1, **CH2, **CH3, **CH4, **CH5, **CH6, **CH7}  #@ALL@
+def _merge(*tables: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """One table from the sections above; an English text in two sections is an error (one would
+    silently replace the other's translations)."""
+    merged: dict[str, dict[str, str]] = {}
+    for table in tables:
+        for english, translations in table.items():
+            if english in merged:
+                raise ValueError(f"the exercise message {english!r} is in MESSAGES twice")
+            merged[english] = translations
+    return merged
+
+
+MESSAGES = _merge(FRAME, CORE, CH0, CH1, CH2, CH3, CH4, CH5, CH6, CH7)
 
 
 def fields(text: str) -> set[str]:
