@@ -380,8 +380,9 @@ def test_nbgrader_generate_assignment_runs_on_the_fixture(tmp_path):
 
 
 @pytest.mark.slow
-def test_nbgrader_generate_assignment_runs_on_the_book(tmp_path):
-    notebooks = sorted((ROOT / "book" / "en").glob("*.ipynb"))
+@pytest.mark.parametrize("lang", ["en", "ko", "zh"])
+def test_nbgrader_generate_assignment_runs_on_the_book(tmp_path, lang):
+    notebooks = sorted((ROOT / "book" / lang).glob("*.ipynb"))
     done = nbgrader_generate(tmp_path / "course", notebooks)
     assert done.returncode == 0, done.stderr[-3000:]
     assert len(list((tmp_path / "course" / "release" / "ps1").glob("*.ipynb"))) == len(notebooks)
@@ -389,12 +390,14 @@ def test_nbgrader_generate_assignment_runs_on_the_book(tmp_path):
 
 
 @pytest.mark.slow
-def test_nbgrader_autograde_scores_the_fixture_without_overrides(tmp_path):
+@pytest.mark.parametrize("lang", ["en", "ko", "zh"])
+def test_nbgrader_autograde_scores_the_fixture_without_overrides(tmp_path, lang):
+    """nbgrader's own route (checksums of the locked cells, cell ids) on each edition of the fixture."""
     from nbgrader.api import Gradebook
 
-    book = make_book(tmp_path / "book")
+    book = make_book(tmp_path / "book") if lang == "en" else make_editions(tmp_path / "book")
     course = tmp_path / "course"
-    assert nbgrader_generate(course, [book / "en" / NAME]).returncode == 0
+    assert nbgrader_generate(course, [book / lang / NAME]).returncode == 0
     released = nbformat.read(course / "release" / "ps1" / NAME, as_version=4)
     right = nbformat.reads(nbformat.writes(released), as_version=4)
     answer(right, "fx-ex1-answer", "def double(x):\n    return 2 * x")
@@ -413,13 +416,15 @@ def test_nbgrader_autograde_scores_the_fixture_without_overrides(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_book_chapter_grades_full_marks_solved_and_zero_untouched(tmp_path):
-    """Chapter 3 as the instructor wrote it (every solution in place) and as released."""
-    chapter = ROOT / "book" / "en" / "03_dense_blocks.ipynb"
+@pytest.mark.parametrize("lang", ["en", "ko", "zh"])
+def test_a_book_chapter_grades_full_marks_solved_and_zero_untouched(tmp_path, lang):
+    """Chapter 3 as the instructor wrote it (every solution in place) and as released, in each language."""
+    chapter = ROOT / "book" / lang / "03_dense_blocks.ipynb"
     (tmp_path / "subs" / "solved").mkdir(parents=True)
     shutil.copy(chapter, tmp_path / "subs" / "solved" / chapter.name)
-    assignments.release(ROOT / "book", "en", [3], tmp_path / "subs" / "untouched")
-    rows = assignments.grade(tmp_path / "subs", tmp_path / "grades.csv", timeout=600, log=lambda *_: None)
+    assignments.release(ROOT / "book", lang, [3], tmp_path / "subs" / "untouched")
+    rows = assignments.grade(tmp_path / "subs", tmp_path / "grades.csv", timeout=600, lang=lang,
+                             log=lambda *_: None)
     solved = [r for r in rows if r.student == "solved"]
     assert solved and all(r.status in ("passed", "manual") for r in solved), solved
     assert sum(r.points for r in solved if r.status == "passed") == sum(r.max_points for r in solved
@@ -526,7 +531,7 @@ def test_a_copy_name_without_the_suffix_is_found_as_a_submission(tmp_path):
     assert found == [("minji", f"{NAME}의 사본"), ("wei", f"{NAME}的副本")]
 
 
-@pytest.mark.parametrize("evalue", [
+@pytest.mark.parametrize("evalue", ids=["en", "ko", "zh"], argvalues=[
     "\nExpected: double(1,) to return a value\nGot:      NotImplementedError: \nHint:     run it",
     "\n기대한 값: 값을 반환하는 double(1,)\n실제 값:   NotImplementedError: \n힌트:      실행해 보십시오",
     "\n预期：double(1,) 返回一个值\n实际：NotImplementedError: \n提示：运行它",
