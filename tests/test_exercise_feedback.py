@@ -36,7 +36,7 @@ def _one_layer_only(k0, k, num_layers):
 
 
 PASSED = {"en": "Correct: k0 + L*k on every case, including a block of no layers.\n",
-          "ko": "정답입니다: 층이 하나도 없는 블록까지 모든 경우에서 k0 + L*k입니다.\n",
+          "ko": "정답입니다: 계층이 하나도 없는 블록까지 모든 경우에서 k0 + L*k입니다.\n",
           "zh": "正确：在每个情形下都是 k0 + L*k，包括没有层的块。\n"}
 FAILED = {"en": ("Expected: block_channels(24, 12, 16) = 216", "Got:      36",
                  "Hint:     every one of the layers adds k channels, not only the first"),

@@ -272,7 +272,7 @@ CH2: dict[str, dict[str, str]] = {
         "zh": "把 32 个块时的梯度和 2 个块时梯度的千分之一作比较"},
     "compare how much of the gradient is left at 32 blocks, as a fraction of the one at 2, for tanh "
     "and for ReLU": {
-        "ko": "tanh와 ReLU 각각에 대해, 블록 32개일 때 기울기가 블록 2개일 때의 몇 분의 몇만큼 남는지 "
+        "ko": "tanh와 ReLU 각각에 대해, 블록 32개일 때 남은 기울기가 블록 2개일 때의 몇 배인지(비율) "
               "비교하십시오",
         "zh": "分别对 tanh 和 ReLU，比较 32 个块时剩下的梯度占 2 个块时梯度的比例"},
     "{measured}.": {"ko": "{measured}.", "zh": "{measured}。"},
@@ -313,9 +313,9 @@ CH3: dict[str, dict[str, str]] = {
         "ko": "각 계층은 받은 모든 것에 새 채널 k개를 더합니다: k0에서 시작하십시오",
         "zh": "每一层都在它收到的全部内容上新增 k 个通道：从 k0 开始"},
     "k0 + L*k on every case, including a block of no layers.": {
-        "ko": "층이 하나도 없는 블록까지 모든 경우에서 k0 + L*k입니다.", "zh": "在每个情形下都是 k0 + L*k，包括没有层的块。"},
+        "ko": "계층이 하나도 없는 블록까지 모든 경우에서 k0 + L*k입니다.", "zh": "在每个情形下都是 k0 + L*k，包括没有层的块。"},
     "that is a plain chain (one input per layer); in a dense block layer l has l inputs": {
-        "ko": "그것은 평범한 사슬(계층마다 입력 하나)입니다: 고밀도 블록에서는 계층 l의 입력이 l개입니다",
+        "ko": "그것은 평범한 연쇄 구조(계층마다 입력 하나)입니다: 고밀도 블록에서는 계층 l의 입력이 l개입니다",
         "zh": "那是普通的链式结构（每层一个输入）；在稠密块中第 l 层有 l 个输入"},
     "count the block input too: layer l reads the block input and the l-1 layers before it": {
         "ko": "블록의 입력도 세십시오: 계층 l은 블록 입력과 앞선 l-1개 계층을 읽습니다",
@@ -467,7 +467,7 @@ CH5: dict[str, dict[str, str]] = {
         "ko": "손실은 배치에 대해 평균한 F.cross_entropy(model(x), y)입니다",
         "zh": "损失是 F.cross_entropy(model(x), y)，对批量取平均"},
     "step {step} to return the loss {loss:.4f}": {
-        "ko": "{step}번째 단계가 손실 {loss:.4f}를 반환하는 것", "zh": "第 {step} 步返回损失 {loss:.4f}"},
+        "ko": "{step}번째 단계의 반환값: 손실 {loss:.4f}", "zh": "第 {step} 步返回损失 {loss:.4f}"},
     "zero the gradients (optimizer.zero_grad()) before loss.backward(), or they add up from step to "
     "step": {
         "ko": "loss.backward() 전에 기울기를 0으로 만드십시오(optimizer.zero_grad()). 그러지 않으면 기울기가 "
@@ -492,7 +492,7 @@ CH5: dict[str, dict[str, str]] = {
         "ko": "마지막 에포크가 늘 가장 좋은 것은 아닙니다: 검증 정확도를 비교하십시오",
         "zh": "最后一轮不一定最好：比较验证准确率"},
     "pick the largest 'test_acc' (the validation accuracy); on a tie, the earlier epoch": {
-        "ko": "'test_acc'(검증 정확도)가 가장 큰 것을 고르십시오. 같으면 앞선 에포크입니다",
+        "ko": "'test_acc'(검증 정확도)가 가장 큰 에포크를 고르십시오. 같으면 앞선 에포크를 고르십시오",
         "zh": "选 'test_acc'（验证准确率）最大的；相同时选较早的轮次"},
     "epoch {epoch} for validation accuracies {accs}": {
         "ko": "검증 정확도 {accs}에 대해 에포크 {epoch}", "zh": "对验证准确率 {accs}，应为第 {epoch} 轮"},
@@ -507,13 +507,13 @@ CH5: dict[str, dict[str, str]] = {
         "ko": "훈련 정확도가 아니라 검증 정확도('test_acc')로 고르십시오",
         "zh": "根据验证准确率（'test_acc'）选择，而不是训练准确率"},
     "take the point with the largest 'test_acc'; on a tie, the smaller k": {
-        "ko": "'test_acc'가 가장 큰 점을 고르십시오. 같으면 더 작은 k입니다",
+        "ko": "'test_acc'가 가장 큰 점을 고르십시오. 같으면 더 작은 k를 고르십시오",
         "zh": "取 'test_acc' 最大的点；相同时取较小的 k"},
     "k = {k} for (k, validation accuracy) {pairs}": {
         "ko": "(k, 검증 정확도) {pairs}에 대해 k = {k}", "zh": "对 (k, 验证准确率) {pairs}，应为 k = {k}"},
     "the best growth rate in {n} sweeps.": {
         "ko": "탐색 {n}개 모두에서 가장 좋은 성장률을 찾았습니다.", "zh": "在 {n} 次扫描中都找到了最好的增长率。"},
-    "{what} to map {x} to {y}": {"ko": "{x}를 {y}로 바꾸는 {what}", "zh": "{what} 把 {x} 映射为 {y}"},
+    "{what} to map {x} to {y}": {"ko": "{x} 형상을 {y} 형상으로 바꾸는 {what}", "zh": "{what} 把 {x} 映射为 {y}"},
     "the head reads the concatenation of the input and every layer's output, and has out_features "
     "outputs": {
         "ko": "헤드는 입력과 모든 계층 출력의 연결을 읽고, 출력이 out_features개입니다",
@@ -537,7 +537,7 @@ CH5: dict[str, dict[str, str]] = {
     "shapes, parameter counts and outputs agree on {n} configurations.": {
         "ko": "설정 {n}가지 모두에서 형상, 매개변수 수, 출력이 일치합니다.",
         "zh": "在 {n} 种配置下，形状、参数数量和输出都一致。"},
-    "the model's weights to change": {"ko": "모델의 가중치가 바뀌는 것", "zh": "模型的权重发生变化"},
+    "the model's weights to change": {"ko": "바뀐 모델 가중치", "zh": "模型的权重发生变化"},
     "the same weights as before training": {"ko": "훈련 전과 같은 가중치", "zh": "与训练前相同的权重"},
     "train in place: an optimizer over model.parameters(), loss.backward(), step()": {
         "ko": "모델 자체를 훈련하십시오: model.parameters()에 대한 옵티마이저, loss.backward(), step()",
