@@ -22,7 +22,7 @@ FRAME: dict[str, dict[str, str]] = {
         "zh": "\n预期：{expected}\n实际：{got}\n提示：{hint}"},
     "\nNo answer yet: write {what} in the cell above, run it, then run this check.": {
         "ko": "\n아직 답이 없습니다: 위 셀에 다음을 작성해 실행한 다음, 이 확인 셀을 실행하십시오: {what}",
-        "zh": "\n还没有答案：请在上面的单元格中写出{what}并运行，然后运行这个检查。"},
+        "zh": "\n还没有答案：请在上面的单元格中写出 {what} 并运行，然后运行这个检查。"},
     "\nNo answer yet: {what} still raises NotImplementedError; write it in the cell above, run it, "
     "then run this check.": {
         "ko": "\n아직 답이 없습니다: {what}에서 여전히 NotImplementedError가 발생합니다. 위 셀에 "
