@@ -34,6 +34,8 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
+from .exercises.messages import GOT_LABELS
+
 SOLUTION_BEGIN = "### BEGIN SOLUTION"
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 TEXT_STUB = "YOUR ANSWER HERE"
@@ -150,11 +152,25 @@ def release(source: Path, lang: str, chapters: Sequence[int], out: Path, *, forc
 # ---------------------------------------------------------------- grade: find and rebuild
 
 
+# Colab's name for a copy of X.ipynb in its English, Korean and Chinese interfaces (Drive's too)
+COPY_NAMES = (r"Copy of (?P<name>.+)", r"(?P<name>.+?\.ipynb) ?의 사본", r"(?P<name>.+?\.ipynb) ?的副本")
+
+
 def _released_name(filename: str, names: Iterable[str]) -> str | None:
-    """The released notebook a file is, allowing for Colab's "Copy of " and a download's " (1)"."""
-    stem = re.sub(r"^Copy of ", "", filename)
+    """The released notebook a file is, allowing for a download's " (1)" and Colab's copy names:
+    "Copy of X.ipynb", "X.ipynb의 사본" and "X.ipynb的副本" (also with ".ipynb" added after them)."""
+    stem = re.sub(r" ?\(\d+\)(?=\.ipynb$)", "", filename)
+    for form in COPY_NAMES:
+        if match := re.fullmatch(form + r"(?:\.ipynb)?", stem):
+            stem = match["name"] if match["name"].endswith(".ipynb") else match["name"] + ".ipynb"
+            break
     stem = re.sub(r" ?\(\d+\)(?=\.ipynb$)", "", stem)
     return stem if stem in set(names) else None
+
+
+def _is_notebook_name(filename: str) -> bool:
+    """``*.ipynb``, or a Colab copy name without the suffix ("X.ipynb의 사본", "X.ipynb的副本")."""
+    return filename.endswith(".ipynb") or any(re.fullmatch(form, filename) for form in COPY_NAMES[1:])
 
 
 def find_submissions(folder: Path) -> list[tuple[str, Path, str]]:
@@ -167,8 +183,9 @@ def find_submissions(folder: Path) -> list[tuple[str, Path, str]]:
         if entry.name.startswith("."):
             continue
         if entry.is_dir():
-            found += [(entry.name, p, p.name) for p in sorted(entry.glob("*.ipynb"))] or [(entry.name, entry, "")]
-        elif entry.suffix == ".ipynb" and "__" in entry.name:
+            files = [p for p in sorted(entry.iterdir()) if p.is_file() and _is_notebook_name(p.name)]
+            found += [(entry.name, p, p.name) for p in files] or [(entry.name, entry, "")]
+        elif _is_notebook_name(entry.name) and "__" in entry.name:
             student, _, name = entry.name.partition("__")
             found.append((student, entry, name))
     return found
@@ -341,9 +358,13 @@ def _error_of(cell: NotebookNode) -> tuple[str, str] | None:
     return None
 
 
+# an ExerciseError whose "Got:" line (in any language) is the placeholder's NotImplementedError
+_PLACEHOLDER_GOT = "(?m)^(?:" + "|".join(re.escape(label) for label in GOT_LABELS.values()) + r")\s*NotImplementedError"
+
+
 def _reason(ename: str, evalue: str) -> str:
     """One line from an error: an ExerciseError's Expected / Got / Hint lines, or ``Name: message``."""
-    if ename in ("NotImplementedError", "NotAnswered") or "Got:      NotImplementedError" in str(evalue):
+    if ename in ("NotImplementedError", "NotAnswered") or re.search(_PLACEHOLDER_GOT, str(evalue)):
         return "not answered"  # the placeholder of the released notebook is still there
     lines = [" ".join(line.split()) for line in str(evalue).splitlines() if line.strip()]
     if not lines:

@@ -380,8 +380,9 @@ def test_nbgrader_generate_assignment_runs_on_the_fixture(tmp_path):
 
 
 @pytest.mark.slow
-def test_nbgrader_generate_assignment_runs_on_the_book(tmp_path):
-    notebooks = sorted((ROOT / "book" / "en").glob("*.ipynb"))
+@pytest.mark.parametrize("lang", ["en", "ko", "zh"])
+def test_nbgrader_generate_assignment_runs_on_the_book(tmp_path, lang):
+    notebooks = sorted((ROOT / "book" / lang).glob("*.ipynb"))
     done = nbgrader_generate(tmp_path / "course", notebooks)
     assert done.returncode == 0, done.stderr[-3000:]
     assert len(list((tmp_path / "course" / "release" / "ps1").glob("*.ipynb"))) == len(notebooks)
@@ -389,12 +390,14 @@ def test_nbgrader_generate_assignment_runs_on_the_book(tmp_path):
 
 
 @pytest.mark.slow
-def test_nbgrader_autograde_scores_the_fixture_without_overrides(tmp_path):
+@pytest.mark.parametrize("lang", ["en", "ko", "zh"])
+def test_nbgrader_autograde_scores_the_fixture_without_overrides(tmp_path, lang):
+    """nbgrader's own route (checksums of the locked cells, cell ids) on each edition of the fixture."""
     from nbgrader.api import Gradebook
 
-    book = make_book(tmp_path / "book")
+    book = make_book(tmp_path / "book") if lang == "en" else make_editions(tmp_path / "book")
     course = tmp_path / "course"
-    assert nbgrader_generate(course, [book / "en" / NAME]).returncode == 0
+    assert nbgrader_generate(course, [book / lang / NAME]).returncode == 0
     released = nbformat.read(course / "release" / "ps1" / NAME, as_version=4)
     right = nbformat.reads(nbformat.writes(released), as_version=4)
     answer(right, "fx-ex1-answer", "def double(x):\n    return 2 * x")
@@ -413,13 +416,15 @@ def test_nbgrader_autograde_scores_the_fixture_without_overrides(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_book_chapter_grades_full_marks_solved_and_zero_untouched(tmp_path):
-    """Chapter 3 as the instructor wrote it (every solution in place) and as released."""
-    chapter = ROOT / "book" / "en" / "03_dense_blocks.ipynb"
+@pytest.mark.parametrize("lang", ["en", "ko", "zh"])
+def test_a_book_chapter_grades_full_marks_solved_and_zero_untouched(tmp_path, lang):
+    """Chapter 3 as the instructor wrote it (every solution in place) and as released, in each language."""
+    chapter = ROOT / "book" / lang / "03_dense_blocks.ipynb"
     (tmp_path / "subs" / "solved").mkdir(parents=True)
     shutil.copy(chapter, tmp_path / "subs" / "solved" / chapter.name)
-    assignments.release(ROOT / "book", "en", [3], tmp_path / "subs" / "untouched")
-    rows = assignments.grade(tmp_path / "subs", tmp_path / "grades.csv", timeout=600, log=lambda *_: None)
+    assignments.release(ROOT / "book", lang, [3], tmp_path / "subs" / "untouched")
+    rows = assignments.grade(tmp_path / "subs", tmp_path / "grades.csv", timeout=600, lang=lang,
+                             log=lambda *_: None)
     solved = [r for r in rows if r.student == "solved"]
     assert solved and all(r.status in ("passed", "manual") for r in solved), solved
     assert sum(r.points for r in solved if r.status == "passed") == sum(r.max_points for r in solved
@@ -427,3 +432,140 @@ def test_a_book_chapter_grades_full_marks_solved_and_zero_untouched(tmp_path):
     untouched = [r for r in rows if r.student == "untouched"]
     assert [r.grade_id for r in untouched] == [r.grade_id for r in solved]
     assert all((r.points, r.status, r.reason) == (0, "failed", "not answered") for r in untouched), untouched
+
+
+# ------------------------------------------------------------------ the Korean and Chinese editions
+
+# the fixture's markdown in each language; its code cells are the English ones, byte for byte,
+# but for one cell tagged `lang` (as in the book)
+MARKDOWN = {
+    "ko": ["# 연습용 장", "## 연습 문제\n\n1. `double(x)`를 작성하십시오.", "2. `square(x)`를 작성하십시오.",
+           "3. 고밀도 블록은 왜 입력을 유지합니까?",
+           "```{admonition} 풀이\n:class: dropdown\n\n연결은 입력을 그대로 유지합니다.\n```"],
+    "zh": ["# 练习用的一章", "## 练习\n\n1. 写出 `double(x)`。", "2. 写出 `square(x)`。", "3. 稠密块为什么保留它的输入？",
+           "```{admonition} 答案\n:class: dropdown\n\n连结会原样保留输入。\n```"],
+}
+
+
+def make_edition(lang: str) -> nbformat.NotebookNode:
+    """The fixture in ``lang`` ("en", "ko", "zh"): translated markdown, a `lang` cell after the imports."""
+    nb = make_notebook()
+    if lang != "en":
+        for cell, text in zip([c for c in nb.cells if c.cell_type == "markdown"], MARKDOWN[lang]):
+            cell.source = text
+    setup = new_code_cell(f'from densenet_lab.book import set_language\nset_language("{lang}")',
+                          metadata={"tags": ["lang"]})
+    setup.id = "ch03-lang"
+    nb.cells.insert(3, setup)
+    return nb
+
+
+def make_editions(root: Path) -> Path:
+    for lang in ("en", "ko", "zh"):
+        (root / lang).mkdir(parents=True)
+        nbformat.write(make_edition(lang), root / lang / NAME)
+    return root
+
+
+@pytest.mark.parametrize("lang", ["ko", "zh"])
+def test_release_lang_releases_that_editions_notebooks_the_same_way(tmp_path, lang, capsys):
+    book = make_editions(tmp_path / "book")
+    for edition in ("en", lang):
+        assert main(["assignments", "release", "--source", str(book), "--chapters", "3", "--lang", edition,
+                     "--out", str(tmp_path / edition)]) == 0
+    english, translated = (nbformat.read(tmp_path / edition / NAME, as_version=4) for edition in ("en", lang))
+    assert "wrote" in capsys.readouterr().out
+    assert [c.cell_type for c in translated.cells] == [c.cell_type for c in english.cells]
+    for en_cell, cell in zip(english.cells, translated.cells):
+        assert cell.metadata.get("nbgrader") == en_cell.metadata.get("nbgrader")  # same exercises, same points
+        if cell.cell_type == "code" and "lang" not in cell.metadata.get("tags", []):
+            assert cell.source == en_cell.source  # the same checks, placeholders and answers removed
+    text = "\n".join(c.source for c in translated.cells)
+    assert MARKDOWN[lang][1] in text and f'set_language("{lang}")' in text
+    assert "### BEGIN SOLUTION" not in text and MARKDOWN[lang][4].split("\n")[-2] not in text
+
+
+def test_release_names_the_allowed_languages(tmp_path, capsys):
+    book = make_editions(tmp_path / "book")
+    with pytest.raises(SystemExit) as exit_:
+        main(["assignments", "release", "--source", str(book), "--chapters", "3", "--lang", "ja",
+              "--out", str(tmp_path / "rel")])
+    assert exit_.value.code == 2 and "--lang must be one of en, ko, zh, got 'ja'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("lang", ["ko", "zh"])
+def test_the_books_translated_chapters_release_with_the_english_exercises(tmp_path, lang):
+    """Every chapter of book/<lang> releases (nbgrader's checks of cell metadata pass), with the
+    English chapter's grade cells, points and released code."""
+    chapters = sorted(assignments.chapter_notebooks(ROOT / "book", "en"))
+    assert sorted(assignments.chapter_notebooks(ROOT / "book", lang)) == chapters
+    english = assignments.release(ROOT / "book", "en", chapters, tmp_path / "en")
+    translated = assignments.release(ROOT / "book", lang, chapters, tmp_path / lang)
+    assert [p.name for p in translated] == [p.name for p in english]
+    for en_path, path in zip(english, translated):
+        en_nb, nb = nbformat.read(en_path, as_version=4), nbformat.read(path, as_version=4)
+        assert nb.nbformat == 4 and nb.nbformat_minor == en_nb.nbformat_minor
+        assert [c.id for c in nb.cells] == [c.id for c in en_nb.cells]
+        assert [c.metadata.get("nbgrader") for c in nb.cells] == [c.metadata.get("nbgrader") for c in en_nb.cells]
+        code = [(c.source, e.source) for c, e in zip(nb.cells, en_nb.cells)
+                if c.cell_type == "code" and "lang" not in c.metadata.get("tags", [])]
+        assert all(a == b for a, b in code), path.name
+
+
+def test_colabs_copy_names_in_every_language_map_back_to_the_released_name():
+    names = [NAME]
+    for filename in (f"Copy of {NAME}", f"{NAME}의 사본", f"{NAME}의 사본.ipynb", f"{NAME} 의 사본.ipynb",
+                     f"{NAME}的副本", f"{NAME}的副本.ipynb", f"{NAME} 的副本.ipynb", f"{NAME}의 사본 (1).ipynb",
+                     "Copy of 03_fixture (2).ipynb", "03_fixture (1).ipynb"):
+        assert assignments._released_name(filename, names) == NAME, filename
+    for filename in ("homework.ipynb", "의 사본.ipynb", f"{NAME}의 사본의 사본", f"Kopie von {NAME}"):
+        assert assignments._released_name(filename, names) is None, filename
+
+
+def test_a_copy_name_without_the_suffix_is_found_as_a_submission(tmp_path):
+    (tmp_path / "minji").mkdir()
+    (tmp_path / "minji" / f"{NAME}의 사본").write_text("{}")
+    (tmp_path / "minji" / "메모.txt").write_text("")
+    (tmp_path / f"wei__{NAME}的副本").write_text("{}")
+    found = [(s, n) for s, _, n in assignments.find_submissions(tmp_path)]
+    assert found == [("minji", f"{NAME}의 사본"), ("wei", f"{NAME}的副本")]
+
+
+@pytest.mark.parametrize("evalue", ids=["en", "ko", "zh"], argvalues=[
+    "\nExpected: double(1,) to return a value\nGot:      NotImplementedError: \nHint:     run it",
+    "\n기대한 값: 값을 반환하는 double(1,)\n실제 값:   NotImplementedError: \n힌트:      실행해 보십시오",
+    "\n预期：double(1,) 返回一个值\n实际：NotImplementedError: \n提示：运行它",
+])
+def test_the_placeholder_reads_as_not_answered_in_every_language(evalue):
+    assert assignments._reason("ExerciseError", evalue) == "not answered"
+
+
+@pytest.mark.slow
+def test_a_korean_and_a_chinese_class_get_the_english_points(tmp_path):
+    """The same answers, submitted in the three editions (under Colab's copy names), get the same
+    points; the reasons of a failed check come in the submission's language."""
+    book = make_editions(tmp_path / "book")
+    points = {}
+    copy_name = {"en": f"Copy of {NAME}", "ko": f"{NAME}의 사본.ipynb", "zh": f"{NAME}的副本.ipynb"}
+    for lang in ("en", "ko", "zh"):
+        released = assignments.release_notebook(make_edition(lang))
+        subs = tmp_path / lang
+        (subs / "right").mkdir(parents=True)
+        nbformat.write(make_edition(lang), subs / "right" / NAME)
+        partly = nbformat.from_dict(nbformat.reads(nbformat.writes(released), as_version=4))
+        answer(partly, "fx-ex1-answer", "def double(x):\n    return 2 * abs(x)")
+        answer(partly, "fx-ex2-answer", "def square(x):\n    return x * x")
+        (subs / "partly").mkdir()
+        nbformat.write(partly, subs / "partly" / copy_name[lang])
+        (subs / "empty").mkdir()
+        nbformat.write(released, subs / "empty" / NAME)
+        rows = assignments.grade(subs, tmp_path / f"{lang}.csv", timeout=TIMEOUT, lang=lang, source=book,
+                                 log=lambda *_: None)
+        points[lang] = {(r.student, r.grade_id): (r.points, r.max_points, r.status) for r in rows}
+        reason = next(r.reason for r in rows if (r.student, r.grade_id) == ("partly", "fx-ex1-check"))
+        assert reason.startswith({"en": "Expected: double(-3,) = -6", "ko": "기대한 값: double(-3,) = -6",
+                                  "zh": "预期：double(-3,) = -6"}[lang]), reason
+    assert points["en"][("right", "fx-ex1-check")] == (2.0, 2.0, "passed")
+    assert points["en"][("partly", "fx-ex1-check")] == (0.0, 2.0, "failed")
+    assert points["en"][("empty", "fx-ex2-check")] == (0.0, 1.0, "failed")
+    assert points["ko"] == points["en"] and points["zh"] == points["en"]

@@ -5,7 +5,8 @@ edits (the reference answer between ``### BEGIN SOLUTION`` and ``### END SOLUTIO
 released notebook replaces with a placeholder) and a read-only *grade* cell that calls a
 check from here, with its points in the cell's nbgrader metadata. A check runs the answer
 and prints ``Correct: ...`` or raises ``ExerciseError`` saying what was expected, what came
-out, and a hint (``core``'s docstring has the details). ``densenet-lab assignments`` releases
+out, and a hint (``core``'s docstring has the details), in the reader's language (English,
+Korean or Chinese, as ``setup(lang=...)`` set it; the texts are in ``messages``). ``densenet-lab assignments`` releases
 and grades the notebooks; nbgrader itself works on them too.
 """
 

@@ -16,6 +16,7 @@ from torch import nn
 
 from ..models import create_model, list_models
 from .core import ExerciseError, call, correct, count_parameters, fail, require_answer
+from .messages import msg
 
 
 @lru_cache(maxsize=1)
@@ -39,28 +40,30 @@ def reference_classifier_share(name: str) -> float:
 
 def check_parameter_counts(parameter_counts: Callable[[], dict[str, int]]) -> float:
     """``parameter_counts()`` returns ``{name: parameters}`` for every registered model."""
-    require_answer(parameter_counts, "the function parameter_counts()")
+    require_answer(parameter_counts, msg("the function {name}", name="parameter_counts()"))
     got = call(parameter_counts, what="parameter_counts")
     if not isinstance(got, dict):
-        fail("a dict {model name: number of parameters}", f"a {type(got).__name__}",
-             "build the dict with {name: ... for name in list_models()}")
+        fail(msg("a dict {{model name: number of parameters}}"), msg("a {type}", type=type(got).__name__),
+             msg("build the dict with {{name: ... for name in list_models()}}"))
     expected = reference_counts()
     missing, extra = [n for n in expected if n not in got], [n for n in got if n not in expected]
     if missing or extra:
-        fail(f"the {len(expected)} names of list_models()",
-             f"missing {missing[:3]}, unknown {extra[:3]}", "loop over list_models(), unchanged")
+        fail(msg("the {n} names of list_models()", n=len(expected)),
+             msg("missing {missing}, unknown {extra}", missing=missing[:3], extra=extra[:3]),
+             msg("loop over list_models(), unchanged"))
     for name, n in expected.items():
         if got[name] != n:
-            hint = "count parameters only, with count_parameters(model)"
+            hint = msg("count parameters only, with count_parameters(model)")
             if got[name] == count_parameters(create_model(name, num_classes=10)):
-                hint = "build each model with its own default number of classes: create_model(name)"
+                hint = msg("build each model with its own default number of classes: create_model(name)")
             elif got[name] > n:
-                hint = ("count parameters, not buffers such as BatchNorm's running statistics: "
-                        "count_parameters(model)")
-            fail(f"parameters of {name} to be the count of create_model({name!r})",
-                 f"{got[name]!r}, {'more' if got[name] > n else 'fewer'} than that", hint)
-    return correct(f"{len(expected)} models counted; the largest has "
-                   f"{max(expected.values()):,} parameters.", points=1)
+                hint = msg("count parameters, not buffers such as BatchNorm's running statistics: "
+                           "count_parameters(model)")
+            fail(msg("parameters of {name} to be the count of create_model({name!r})", name=name),
+                 msg("{got}, more than that" if got[name] > n else "{got}, fewer than that", got=repr(got[name])),
+                 hint)
+    return correct(msg("{n} models counted; the largest has {largest:,} parameters.", n=len(expected),
+                       largest=max(expected.values())), points=1)
 
 
 class _Counts(dict):
@@ -72,7 +75,7 @@ class _Counts(dict):
 
 def check_largest_under(largest_under: Callable[[float, dict[str, int]], Any]) -> float:
     """``largest_under(budget, counts)``: the model with the most parameters within budget."""
-    require_answer(largest_under, "the function largest_under(budget, counts)")
+    require_answer(largest_under, msg("the function {name}", name="largest_under(budget, counts)"))
     counts = reference_counts()
     smallest = min(counts.values())
     at_budget = counts["densenet_bc100_k12"]  # a budget that one model meets exactly
@@ -86,46 +89,46 @@ def check_largest_under(largest_under: Callable[[float, dict[str, int]], Any]) -
         except ExerciseError as err:
             if expected is not None:
                 raise
-            fail(f"largest_under({budget:,}, counts) = None", str(err).split("Got:")[-1]
-                 .split("\n")[0].strip(), "no model fits this budget: return None (max() of "
-                 "nothing raises an error unless you give it default=None)")
+            fail(f"largest_under({budget:,}, counts) = None", err.got or str(err).strip(),
+                 msg("no model fits this budget: return None (max() of nothing raises an error unless "
+                     "you give it default=None)"))
         if got == expected:
             continue
-        hint = "keep the models with at most `budget` parameters, then take the largest of them"
+        hint = msg("keep the models with at most `budget` parameters, then take the largest of them")
         if expected is None:
-            hint = "no model fits this budget: return None"
+            hint = msg("no model fits this budget: return None")
         elif isinstance(got, int) and got == table.get(expected):
-            hint = "return the model's name, not its parameter count"
+            hint = msg("return the model's name, not its parameter count")
         elif got == reference_largest_under(budget - 1, table):
-            hint = "'under the budget' includes a model with exactly `budget` parameters (<=)"
+            hint = msg("'under the budget' includes a model with exactly `budget` parameters (<=)")
         elif got in table and table[got] == min(n for n in table.values() if n <= budget):
-            hint = "you return the smallest model within budget: take the one with most parameters"
+            hint = msg("you return the smallest model within budget: take the one with most parameters")
         elif got in table and table[got] > budget:
-            hint = f"{got} has {table[got]:,} parameters: more than the budget"
+            hint = msg("{name} has {n:,} parameters: more than the budget", name=got, n=table[got])
         fail(f"largest_under({budget:,}, counts) = {expected!r}", repr(got), hint)
-    return correct(f"largest_under picks the right model for {len(cases)} budgets.", points=2)
+    return correct(msg("largest_under picks the right model for {n} budgets.", n=len(cases)), points=2)
 
 
 def check_classifier_share(classifier_share: Callable[[str], float]) -> float:
     """``classifier_share(name)``: the fraction of a model's parameters in its classifier."""
-    require_answer(classifier_share, "the function classifier_share(name)")
+    require_answer(classifier_share, msg("the function {name}", name="classifier_share(name)"))
     names = ["densenet_bc100_k12", "densenet121", "resnet18", "d2l_densenet"]
     for name in names:
         got = call(classifier_share, name, what="classifier_share")
         expected = reference_classifier_share(name)
         if isinstance(got, (int, float)) and math.isclose(got, expected, rel_tol=1e-6):
             continue
-        hint = "divide the parameters of the last nn.Linear by those of the whole model"
+        hint = msg("divide the parameters of the last nn.Linear by those of the whole model")
         if isinstance(got, (int, float)):
             model = create_model(name)
             head = [m for m in model.modules() if isinstance(m, nn.Linear)][-1]
             if math.isclose(got, 100 * expected, rel_tol=1e-6):
-                hint = "return a fraction between 0 and 1, not a percentage"
+                hint = msg("return a fraction between 0 and 1, not a percentage")
             elif math.isclose(got, head.weight.numel() / count_parameters(model), rel_tol=1e-6):
-                hint = "the classifier has a bias too: count all its parameters"
+                hint = msg("the classifier has a bias too: count all its parameters")
             elif got > 1:
-                hint = "return the fraction (classifier parameters / all parameters), not a count"
+                hint = msg("return the fraction (classifier parameters / all parameters), not a count")
         else:
-            hint = f"return a number, not a {type(got).__name__}"
+            hint = msg("return a number, not a {type}", type=type(got).__name__)
         fail(f"classifier_share({name!r}) = {expected:.4f}", repr(got), hint)
-    return correct(f"the classifier share is right for {len(names)} models.", points=2)
+    return correct(msg("the classifier share is right for {n} models.", n=len(names)), points=2)

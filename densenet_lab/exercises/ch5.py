@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .core import call, correct, count_parameters, fail, require_answer, run_module, same_function
+from .messages import msg
 
 # --- the training step ------------------------------------------------------------------------
 
@@ -46,22 +47,22 @@ def check_train_step(train_step: Callable[..., Any], points: float = 2) -> float
         try:
             got = float(got.detach()) if isinstance(got, torch.Tensor) else float(got)
         except (TypeError, ValueError, RuntimeError):
-            fail("the loss as a number (loss.item())", f"{type(got).__name__}",
-                 "return loss.item() at the end of train_step")
+            fail(msg("the loss as a number (loss.item())"), f"{type(got).__name__}",
+                 msg("return loss.item() at the end of train_step"))
         if not math.isclose(got, expected, rel_tol=1e-4, abs_tol=1e-5):
-            hint = ("F.cross_entropy applies log-softmax itself: pass it the logits, model(x), "
-                    "not probabilities" if math.isclose(got, softmax_first, rel_tol=1e-4)
-                    else "the loss is F.cross_entropy(model(x), y), averaged over the batch")
-            fail(f"step {step} to return the loss {expected:.4f}", f"{got:.4f}", hint)
+            hint = msg("F.cross_entropy applies log-softmax itself: pass it the logits, model(x), "
+                       "not probabilities" if math.isclose(got, softmax_first, rel_tol=1e-4)
+                       else "the loss is F.cross_entropy(model(x), y), averaged over the batch")
+            fail(msg("step {step} to return the loss {loss:.4f}", step=step, loss=expected), f"{got:.4f}", hint)
         gap = max((p - q).abs().max().item()
                   for p, q in zip(student.parameters(), reference.parameters()))
         if gap > 1e-5:
-            hint = ("zero the gradients (optimizer.zero_grad()) before loss.backward(), or they "
-                    "add up from step to step" if step == 2
-                    else "call loss.backward() and then optimizer.step() once")
-            fail(f"the weights after step {step} to be those of one SGD step",
-                 f"weights that differ by up to {gap:.3g}", hint)
-    return correct("the loss is cross-entropy on the logits, and two steps match the reference.",
+            hint = msg("zero the gradients (optimizer.zero_grad()) before loss.backward(), or they "
+                       "add up from step to step" if step == 2
+                       else "call loss.backward() and then optimizer.step() once")
+            fail(msg("the weights after step {step} to be those of one SGD step", step=step),
+                 msg("weights that differ by up to {gap:.3g}", gap=gap), hint)
+    return correct(msg("the loss is cross-entropy on the logits, and two steps match the reference."),
                    points)
 
 
@@ -101,15 +102,15 @@ def check_best_epoch(best_epoch: Callable[[Any], Any], history: Any = None,
             continue
         accs = [e["test_acc"] for e in epochs]
         if got == expected - 1:
-            hint = "epochs are numbered from 1 (the 'epoch' key), not list positions from 0"
+            hint = msg("epochs are numbered from 1 (the 'epoch' key), not list positions from 0")
         elif isinstance(got, float):
-            hint = "return the epoch number, not the accuracy"
+            hint = msg("return the epoch number, not the accuracy")
         elif got == len(epochs):
-            hint = "the last epoch is not always the best one: compare the validation accuracies"
+            hint = msg("the last epoch is not always the best one: compare the validation accuracies")
         else:
-            hint = "pick the largest 'test_acc' (the validation accuracy); on a tie, the earlier epoch"
-        fail(f"epoch {expected} for validation accuracies {accs}", repr(got), hint)
-    return correct(f"the best epoch on {len(cases)} histories.", points)
+            hint = msg("pick the largest 'test_acc' (the validation accuracy); on a tie, the earlier epoch")
+        fail(msg("epoch {epoch} for validation accuracies {accs}", epoch=expected, accs=accs), repr(got), hint)
+    return correct(msg("the best epoch on {n} histories.", n=len(cases)), points)
 
 
 def _best_growth_rate(points: list[dict[str, Any]]) -> int:
@@ -144,15 +145,15 @@ def check_best_growth_rate(best_growth_rate: Callable[[Any], Any], points: Any =
             continue
         pairs = [(p["growth_rate"], p["test_acc"]) for p in case]
         if isinstance(got, dict):
-            hint = "return the point's 'growth_rate', not the whole point"
+            hint = msg("return the point's 'growth_rate', not the whole point")
         elif got == max(p["growth_rate"] for p in case):
-            hint = "a larger k is not always better: compare the validation accuracy ('test_acc')"
+            hint = msg("a larger k is not always better: compare the validation accuracy ('test_acc')")
         elif got == _best_growth_rate([{**p, "test_acc": p["train_acc"]} for p in case]):
-            hint = "choose on the validation accuracy ('test_acc'), not the training accuracy"
+            hint = msg("choose on the validation accuracy ('test_acc'), not the training accuracy")
         else:
-            hint = "take the point with the largest 'test_acc'; on a tie, the smaller k"
-        fail(f"k = {expected} for (k, validation accuracy) {pairs}", repr(got), hint)
-    return correct(f"the best growth rate in {len(cases)} sweeps.", score)
+            hint = msg("take the point with the largest 'test_acc'; on a tie, the smaller k")
+        fail(msg("k = {k} for (k, validation accuracy) {pairs}", k=expected, pairs=pairs), repr(got), hint)
+    return correct(msg("the best growth rate in {n} sweeps.", n=len(cases)), score)
 
 
 # --- a dense MLP for tabular data -------------------------------------------------------------------
@@ -183,7 +184,7 @@ def dense_mlp_parameters(in_features: int, growth: int, num_layers: int, out_fea
 
 def check_dense_mlp(DenseMLP: Any, points: float = 3) -> float:
     """``DenseMLP(in_features, growth, num_layers, out_features)``: shapes, parameters, outputs."""
-    require_answer(DenseMLP, "class DenseMLP(nn.Module)")
+    require_answer(DenseMLP, msg("the class {name}", name="DenseMLP(nn.Module)"))
     configs = [(10, 8, 3, 1), (5, 4, 1, 2), (7, 16, 4, 3), (3, 2, 6, 1)]
     for config in configs:
         in_features, growth, num_layers, out_features = config
@@ -193,24 +194,24 @@ def check_dense_mlp(DenseMLP: Any, points: float = 3) -> float:
         out = run_module(model, x, what=f"DenseMLP{config}")
         if not isinstance(out, torch.Tensor) or out.shape != (6, out_features):
             got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-            fail(f"DenseMLP{config} to map (6, {in_features}) to (6, {out_features})", str(got),
-                 "the head reads the concatenation of the input and every layer's output, "
-                 "and has out_features outputs")
+            fail(msg("{what} to map {x} to {y}", what=f"DenseMLP{config}", x=(6, in_features), y=(6, out_features)),
+                 str(got), msg("the head reads the concatenation of the input and every layer's output, "
+                               "and has out_features outputs"))
         expected = dense_mlp_parameters(*config)
         got = count_parameters(model)
         if got != expected:
             plain = (in_features * growth + growth + (num_layers - 1) * (growth * growth + growth)
                      + growth * out_features + out_features)
-            hint = ("layer i reads the input and all i earlier outputs: in_features + i*growth "
-                    "features" if got == plain else
-                    "layer i is nn.Linear(in_features + i*growth, growth) with a bias, and the head "
-                    "nn.Linear(in_features + num_layers*growth, out_features)")
-            fail(f"DenseMLP{config} with {expected:,} parameters", f"{got:,}", hint)
+            hint = msg("layer i reads the input and all i earlier outputs: in_features + i*growth "
+                       "features" if got == plain else
+                       "layer i is nn.Linear(in_features + i*growth, growth) with a bias, and the head "
+                       "nn.Linear(in_features + num_layers*growth, out_features)")
+            fail(msg("{what} with {n:,} parameters", what=f"DenseMLP{config}", n=expected), f"{got:,}", hint)
         same_function(model, _DenseMLP(*config), x, what=f"DenseMLP{config}",
-                      hint="each layer is Linear then ReLU on torch.cat([x, out_1, ..., out_i-1], "
-                           "dim=1) in that order; create the layers first, then the head; "
-                           "no activation after the head")
-    return correct(f"shapes, parameter counts and outputs agree on {len(configs)} configurations.",
+                      hint=msg("each layer is Linear then ReLU on torch.cat([x, out_1, ..., out_i-1], "
+                               "dim=1) in that order; create the layers first, then the head; "
+                               "no activation after the head"))
+    return correct(msg("shapes, parameter counts and outputs agree on {n} configurations.", n=len(configs)),
                    points)
 
 
@@ -261,17 +262,18 @@ def check_diabetes_training(train_regressor: Callable[..., Any], points: float =
                     what="train_regressor")
     trained = returned if isinstance(returned, nn.Module) else model
     if all(torch.equal(p, q) for p, q in zip(before, trained.parameters())):
-        fail("the model's weights to change", "the same weights as before training",
-             "train in place: an optimizer over model.parameters(), loss.backward(), step()")
-    out = run_module(trained, data.x_test, what="the trained model")
+        fail(msg("the model's weights to change"), msg("the same weights as before training"),
+             msg("train in place: an optimizer over model.parameters(), loss.backward(), step()"))
+    out = run_module(trained, data.x_test, what=msg("the trained model"))
     if out.shape != (len(data.x_test), 1):
-        fail(f"predictions of shape ({len(data.x_test)}, 1)", str(tuple(out.shape)),
-             "return the model you trained (or None)")
+        fail(msg("predictions of shape {shape}", shape=(len(data.x_test), 1)), str(tuple(out.shape)),
+             msg("return the model you trained (or None)"))
     mse = F.mse_loss(out.squeeze(1), data.y_test).item()
     variance = data.y_test.var().item()
     if not math.isfinite(mse) or mse >= MSE_MARGIN * variance:
-        fail(f"a test MSE below {MSE_MARGIN} x the targets' variance ({variance:.3f})",
-             f"{mse:.3f}", "compare the loss with y of shape (N,): squeeze the model's (N, 1) "
-             "output; try Adam with lr 1e-3, batches of 32 and a few dozen epochs")
-    return correct(f"test MSE {mse:.3f}, against a variance of {variance:.3f} for the test "
-                   f"targets (R^2 = {1 - mse / variance:.2f}).", points)
+        fail(msg("a test MSE below {margin} x the targets' variance ({variance:.3f})", margin=MSE_MARGIN,
+                 variance=variance),
+             f"{mse:.3f}", msg("compare the loss with y of shape (N,): squeeze the model's (N, 1) "
+                               "output; try Adam with lr 1e-3, batches of 32 and a few dozen epochs"))
+    return correct(msg("test MSE {mse:.3f}, against a variance of {variance:.3f} for the test targets "
+                       "(R^2 = {r2:.2f}).", mse=mse, variance=variance, r2=1 - mse / variance), points)

@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 from .core import call, correct, fail, require_answer
+from .messages import msg
 
 GIB = 2**30
 
@@ -46,20 +47,20 @@ def check_largest_batch(largest_batch: Callable[..., Any], points: float = 2) ->
         if got == expected:
             continue
         if got == expected + 1:
-            hint = "that is the first batch that no longer fits: return the one before it"
+            hint = msg("that is the first batch that no longer fits: return the one before it")
         elif got == _largest(name, budget * 1e9, lean):
-            hint = "a GiB is 2**30 bytes, not 10**9"
+            hint = msg("a GiB is 2**30 bytes, not 10**9")
         elif got == _largest(name, budget * GIB, not lean):
-            hint = "pass memory_efficient on to estimate_activation_memory"
+            hint = msg("pass memory_efficient on to estimate_activation_memory")
         elif got == int(budget * GIB // _estimate(name, 1, lean)):
-            hint = ("the estimate is not exactly proportional to the batch: test the batch you "
-                    "find with estimate_activation_memory itself")
+            hint = msg("the estimate is not exactly proportional to the batch: test the batch you "
+                       "find with estimate_activation_memory itself")
         else:
-            hint = ("the largest batch b with estimate_activation_memory(model, 224, b, "
-                    "memory_efficient=...) <= budget_gib * 2**30; 0 when one image does not fit")
+            hint = msg("the largest batch b with estimate_activation_memory(model, 224, b, "
+                       "memory_efficient=...) <= budget_gib * 2**30; 0 when one image does not fit")
         fail(f"largest_batch{(name, budget, lean)} = {expected}", repr(got), hint)
-    return correct(f"the largest batch in {len(cases)} cases: two models, several budgets, "
-                   "both modes.", points)
+    return correct(msg("the largest batch in {n} cases: two models, several budgets, both modes.", n=len(cases)),
+                   points)
 
 
 def _saved_channels(num_layers: int, in_channels: int, growth_rate: int, memory_efficient: bool) -> int:
@@ -84,16 +85,16 @@ def check_saved_channels(saved_channels: Callable[..., Any], points: float = 2) 
         if got == expected:
             continue
         if not lean and got == layers * k0 + k * layers * (layers + 1) // 2:
-            hint = "layer l (from 1) reads k0 + (l - 1) k channels: the first reads only the input"
+            hint = msg("layer l (from 1) reads k0 + (l - 1) k channels: the first reads only the input")
         elif not lean and got == layers * (k0 + layers * k):
-            hint = "not every layer reads k0 + L k channels: layer l reads k0 + (l - 1) k"
+            hint = msg("not every layer reads k0 + L k channels: layer l reads k0 + (l - 1) k")
         elif lean and got == layers * k:
-            hint = "the block's features include its input: k0 channels, then k per layer"
+            hint = msg("the block's features include its input: k0 channels, then k per layer")
         elif got == _saved_channels(layers, k0, k, not lean):
-            hint = "the two modes differ: use memory_efficient"
+            hint = msg("the two modes differ: use memory_efficient")
         else:
-            hint = ("naive: add up the layers' input widths k0 + (l - 1) k for l = 1..L; "
-                    "memory-efficient: the features x_0, ..., x_L once")
+            hint = msg("naive: add up the layers' input widths k0 + (l - 1) k for l = 1..L; "
+                       "memory-efficient: the features x_0, ..., x_L once")
         fail(f"saved_channels{(layers, k0, k, lean)} = {expected}", repr(got), hint)
-    return correct(f"{len(cases)} blocks: quadratic in L when naive, linear when memory-efficient.",
+    return correct(msg("{n} blocks: quadratic in L when naive, linear when memory-efficient.", n=len(cases)),
                    points)

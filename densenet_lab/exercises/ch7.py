@@ -10,6 +10,7 @@ from typing import Any
 import torch
 
 from .core import call, correct, fail, require_answer
+from .messages import msg
 
 
 def _images_seen(n: int, world_size: int) -> list[int]:
@@ -35,17 +36,16 @@ def check_images_per_process(images_per_process: Callable[..., Any], points: flo
         if got == expected and not isinstance(got, float):
             continue
         if got == n // world:
-            hint = ("batches pads the shuffled order so every process gets as many images: "
-                    "round up")
+            hint = msg("batches pads the shuffled order so every process gets as many images: round up")
         elif isinstance(got, float):
-            hint = "a process sees a whole number of images: round, and think which way"
+            hint = msg("a process sees a whole number of images: round, and think which way")
         elif got == n:
-            hint = "each process takes every world_size-th image, not all of them"
+            hint = msg("each process takes every world_size-th image, not all of them")
         else:
-            hint = "read data.batches: it pads the order to a multiple of world_size"
+            hint = msg("read data.batches: it pads the order to a multiple of world_size")
         fail(f"images_per_process({n}, {world}) = {expected}", repr(got), hint)
-    return correct(f"{len(cases)} data set sizes and process counts; the padding repeats "
-                   "a few images per epoch.", points)
+    return correct(msg("{n} data set sizes and process counts; the padding repeats a few images per epoch.",
+                       n=len(cases)), points)
 
 
 def _scaled_lr(base_lr: float, base_batch: int, batch_per_process: int, world_size: int) -> float:
@@ -62,18 +62,17 @@ def check_scaled_lr(scaled_lr: Callable[..., Any], points: float = 1) -> float:
         expected = _scaled_lr(base_lr, base_batch, batch, world)
         got = call(scaled_lr, base_lr, base_batch, batch, world, what="scaled_lr")
         if not isinstance(got, numbers.Real) or isinstance(got, bool):
-            fail("a learning rate (a float)", f"{type(got).__name__} {got!r}", "return a number")
+            fail(msg("a learning rate (a float)"), f"{type(got).__name__} {got!r}", msg("return a number"))
         if math.isclose(float(got), expected, rel_tol=1e-9):
             continue
         if math.isclose(float(got), base_lr * world, rel_tol=1e-9):
-            hint = ("scale by the global batch over the base batch, not by the number of "
-                    "processes: the per-process batch may differ from the base batch")
+            hint = msg("scale by the global batch over the base batch, not by the number of "
+                       "processes: the per-process batch may differ from the base batch")
         elif math.isclose(float(got), base_lr * batch / base_batch, rel_tol=1e-9):
-            hint = "the global batch is batch_per_process * world_size"
+            hint = msg("the global batch is batch_per_process * world_size")
         elif math.isclose(float(got), base_lr * math.sqrt(batch * world / base_batch), rel_tol=1e-9):
-            hint = "the linear scaling rule multiplies by the ratio itself, not its square root"
+            hint = msg("the linear scaling rule multiplies by the ratio itself, not its square root")
         else:
-            hint = ("the linear scaling rule: lr = base_lr * (batch_per_process * world_size) "
-                    "/ base_batch")
+            hint = msg("the linear scaling rule: lr = base_lr * (batch_per_process * world_size) / base_batch")
         fail(f"scaled_lr{(base_lr, base_batch, batch, world)} = {expected:g}", repr(got), hint)
-    return correct(f"the linear scaling rule on {len(cases)} settings.", points)
+    return correct(msg("the linear scaling rule on {n} settings.", n=len(cases)), points)
