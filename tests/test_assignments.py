@@ -380,7 +380,7 @@ def test_nbgrader_generate_assignment_runs_on_the_fixture(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("lang", ["en", "ko", "zh"])
+@pytest.mark.parametrize("lang", ["en", "ko"])  # Chinese differs from Korean only in its text
 def test_nbgrader_generate_assignment_runs_on_the_book(tmp_path, lang):
     notebooks = sorted((ROOT / "book" / lang).glob("*.ipynb"))
     done = nbgrader_generate(tmp_path / "course", notebooks)
@@ -390,7 +390,7 @@ def test_nbgrader_generate_assignment_runs_on_the_book(tmp_path, lang):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("lang", ["en", "ko", "zh"])
+@pytest.mark.parametrize("lang", ["en", "zh"])  # and Korean through our grader, below
 def test_nbgrader_autograde_scores_the_fixture_without_overrides(tmp_path, lang):
     """nbgrader's own route (checksums of the locked cells, cell ids) on each edition of the fixture."""
     from nbgrader.api import Gradebook
@@ -416,9 +416,11 @@ def test_nbgrader_autograde_scores_the_fixture_without_overrides(tmp_path, lang)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("lang", ["en", "ko", "zh"])
+@pytest.mark.parametrize("lang", ["en"])
 def test_a_book_chapter_grades_full_marks_solved_and_zero_untouched(tmp_path, lang):
-    """Chapter 3 as the instructor wrote it (every solution in place) and as released, in each language."""
+    """Chapter 3 as the instructor wrote it (every solution in place) and as released. The other
+    editions' chapters release the same exercises (test_the_books_translated_chapters_release_...)
+    and grade to the same points (test_a_korean_and_a_chinese_class_get_the_english_points)."""
     chapter = ROOT / "book" / lang / "03_dense_blocks.ipynb"
     (tmp_path / "subs" / "solved").mkdir(parents=True)
     shutil.copy(chapter, tmp_path / "subs" / "solved" / chapter.name)
