@@ -82,3 +82,15 @@ def glossary_violations(english_md: str, translated_md: str, lang: str) -> list[
     english = prose(english_md)
     return [term for term, renderings in GLOSSARY.items()
             if english_pattern(term).search(english) and renderings[lang] not in translated_md]
+
+
+def markdown_table() -> str:
+    """The glossary as the Markdown table the book's glossary pages hold (``book/<lang>/glossary.md``;
+    a test keeps each page's table equal to this): ``python -m densenet_lab.glossary`` prints it."""
+    rows = ["| English | 한국어 | 简体中文 |", "|---|---|---|"]
+    rows += [f"| {term} | {r['ko']} | {r['zh']} |" for term, r in sorted(GLOSSARY.items())]
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")

@@ -253,6 +253,15 @@ def test_every_translated_cell_uses_the_glossarys_terms(lang):
     assert not misses, "\n".join(misses)
 
 
+@pytest.mark.parametrize("lang", ["en", *translate.LANGUAGES])
+def test_the_books_glossary_page_shows_the_glossary(lang):
+    """book/<lang>/glossary.md holds the table ``densenet_lab.glossary`` checks the pages against."""
+    from densenet_lab.glossary import markdown_table
+
+    page = (ROOT / "book" / lang / "glossary.md").read_text(encoding="utf-8")
+    assert markdown_table() in page, "paste the output of: python -m densenet_lab.glossary"
+
+
 # ------------------------------------------------------------------ the lang cell
 
 
