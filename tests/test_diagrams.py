@@ -197,3 +197,37 @@ def test_bad_sizes_are_refused():
         dense_block(num_layers=9)
     with pytest.raises(ValueError, match=r"index must be in \[1, 2\] for 'densenet_bc100_k12', got 3"):
         transition_layer(index=3)
+
+
+FIGURE_REF = re.compile(r"figures/([A-Za-z0-9_]+)\.([a-z]+)\.svg")
+
+
+def figure_references(lang: str) -> dict[str, list[tuple[str, str]]]:
+    """Each page of ``book/<lang>`` (a notebook's markdown cells, a .md page) with the figures it
+    shows, as (name, language) pairs in order of appearance."""
+    import nbformat
+
+    found = {}
+    for path in sorted((ROOT / "book" / lang).iterdir()):
+        if path.suffix == ".ipynb":
+            cells = nbformat.read(path, as_version=4).cells
+            text = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+        elif path.suffix == ".md":
+            text = path.read_text(encoding="utf-8")
+        else:
+            continue
+        found[path.name] = FIGURE_REF.findall(text)
+    return found
+
+
+@pytest.mark.parametrize("lang", diagrams.languages())
+def test_every_page_shows_existing_figures_in_its_own_language(lang):
+    pages = figure_references(lang)
+    shown = [(page, name, figure_lang) for page, refs in pages.items() for name, figure_lang in refs]
+    assert shown, f"book/{lang} shows no figure"
+    for page, name, figure_lang in shown:
+        assert figure_lang == lang, f"book/{lang}/{page} shows figures/{name}.{figure_lang}.svg"
+        assert (FIGURE_DIR / f"{name}.{lang}.svg").is_file(), f"book/{lang}/{page}: figures/{name}.{lang}.svg"
+    english = figure_references("en")  # the same figures, in the same places, as the English page
+    assert {page: [name for name, _ in refs] for page, refs in pages.items()} == \
+        {page: [name for name, _ in refs] for page, refs in english.items() if page in pages}
