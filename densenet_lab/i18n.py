@@ -180,6 +180,20 @@ LABELS: dict[str, dict[str, str]] = {
     "target layer l": {"ko": "대상 계층 l", "zh": "目标层 l"},
     "L1 norm per input map": {"ko": "입력 특징 맵당 L1 노름", "zh": "每个输入特征映射的 L1 范数"},
     "ratio": {"ko": "비율", "zh": "比值"},
+    # ----- the chapters' own matplotlib figures (code cells of book/en, via figure_text)
+    "Taylor approximations of exp(x) around 0": {"ko": "0 근처에서 exp(x)의 테일러 근사", "zh": "exp(x) 在 0 处的泰勒近似"},
+    "{name}: x{factor} per block": {"ko": "{name}: 블록당 x{factor}", "zh": "{name}：每块 x{factor}"},
+    "depth (blocks)": {"ko": "깊이 (블록 수)", "zh": "深度（块数）"},
+    "gradient norm at layer 1 (log scale)": {"ko": "계층 1의 기울기 노름 (로그 척도)", "zh": "第 1 层的梯度范数（对数刻度）"},
+    "training error (%)": {"ko": "학습 오차 (%)", "zh": "训练误差 (%)"},
+    "digits, {epochs} epochs, mean over seeds {seeds}": {
+        "ko": "digits, {epochs} 에포크, 시드 {seeds}의 평균", "zh": "digits，{epochs} 轮，种子 {seeds} 的平均"},
+    "newest source": {"ko": "가장 최근 출처", "zh": "最新来源"},
+    "weights: trained / untrained": {"ko": "가중치: 학습 후 / 학습 전", "zh": "权重：训练后 / 训练前"},
+    "Block 1: how the weights on two sources change": {
+        "ko": "블록 1: 두 출처에 대한 가중치의 변화", "zh": "块 1：两个来源上的权重如何变化"},
+    "layers in the block": {"ko": "블록의 계층 수", "zh": "块中的层数"},
+    "saved activations (MiB)": {"ko": "저장된 활성화 값 (MiB)", "zh": "保存的激活值（MiB）"},
     # ----- the book's SVG diagrams (densenet_lab.diagrams: WORDS and ALT); "stem" and "block output" are above
     "ResNet: add": {"ko": "ResNet: 덧셈", "zh": "ResNet：相加"},
     "DenseNet: concatenate": {"ko": "DenseNet: 연결", "zh": "DenseNet：连结"},
