@@ -215,8 +215,8 @@ LABELS: dict[str, dict[str, str]] = {
         "ko": "{name}의 전이 계층 {i} (θ = {theta})", "zh": "{name} 的过渡层 {i}（θ = {theta}）"},
     "BN, ReLU,": {"ko": "BN, ReLU,", "zh": "BN、ReLU、"},
     "1×1 conv": {"ko": "1×1 컨벌루션", "zh": "1×1 卷积"},
-    "2×2 average": {"ko": "2×2 평균", "zh": "2×2 平均"},
-    "pool, stride 2": {"ko": "풀링, 스트라이드 2", "zh": "汇聚，步幅 2"},
+    "2×2 average": {"ko": "2×2 평균 풀링,", "zh": "2×2 平均"},  # one phrase on two lines: "2×2 average / pool, stride 2"
+    "pool, stride 2": {"ko": "스트라이드 2", "zh": "汇聚，步幅 2"},
     "channels: ⌊θ·C⌋": {"ko": "채널: ⌊θ·C⌋", "zh": "通道：⌊θ·C⌋"},
     "height, width halved:": {"ko": "높이, 너비 절반:", "zh": "高、宽减半："},
     "channels × height × width": {"ko": "채널 × 높이 × 너비", "zh": "通道 × 高 × 宽"},
