@@ -1,13 +1,14 @@
 """The book's diagrams, drawn by code as SVG: addition vs concatenation, a dense block,
 a transition layer and the whole network.
 
-    python -m densenet_lab.diagrams book/figures        # every language in LABELS
+    python -m densenet_lab.diagrams book/figures        # every language: en, ko, zh
     python -m densenet_lab.diagrams book/figures en     # one language
 
-Each function returns the SVG text of one figure. Every visible word comes from
-``LABELS[lang]`` and every figure's alt text from ``ALT[lang]``, so a new language is one
-more entry in each table. Every number comes from a ``DenseNetConfig`` (the registry's)
-through ``densenet_lab.analysis``: none is typed here. Colours follow the explorers: grey
+Each function returns the SVG text of one figure in a language. Every visible word is an
+English text of ``WORDS`` and every figure's alt text one of ``ALT``, rendered in the
+reader's language from the package's one table, ``densenet_lab.i18n.LABELS``. Every number
+comes from a ``DenseNetConfig`` (the registry's) through ``densenet_lab.analysis``: none is
+typed here. Colours follow the explorers: grey
 for the input and the identity path, blue for new features.
 """
 
@@ -19,91 +20,89 @@ from collections.abc import Callable
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from . import i18n
 from .analysis import layer_schedule, stages
 from .models.densenet import DenseNetConfig
 from .models.registry import get_entry
 
 # ---------------------------------------------------------------------------------------
-# Words. Keys are the same in every language; values may hold {placeholders}.
+# Words, in English: each figure names a text by its short key. Their Korean and Chinese
+# renderings are in the package's one table, ``densenet_lab.i18n.LABELS``, keyed by the English text.
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        # addition vs concatenation
-        "resnet_title": "ResNet: add",
-        "densenet_title": "DenseNet: concatenate",
-        "identity": "identity: x is passed on",
-        "layers": "layers",
-        "concat": "concat",
-        "channels_c": "C channels",
-        "channels_k": "k channels",
-        "channels_c_plus_k": "C + k channels",
-        "mixed": "x and {fx} mixed",
-        "kept": "x kept, {fx} beside it",
-        # dense block
-        "block_title": "A dense block: L = {L} layers, k₀ = {k0}, growth rate k = {k}",
-        "block_connections": "{n} direct connections, L(L+1)/2",
-        "block_input_of": "input of H{layer}",
-        "block_output": "block output",
-        "block_each_column": "each column is the concatenation of all feature maps so far",
-        # transition
-        "transition_title": "Transition layer {i} of {name} (θ = {theta})",
-        "bn_relu_conv": "BN, ReLU,",
-        "conv_1x1": "1×1 conv",
-        "avg_pool": "2×2 average",
-        "pool_stride": "pool, stride 2",
-        "keeps_channels": "channels: ⌊θ·C⌋",
-        "halves_size": "height, width halved:",
-        "tensor_axes": "channels × height × width",
-        # whole network
-        "network_title": "{name}: growth rate k = {k}, compression θ = {theta}",
-        "network_input": "{size} × {size} image",
-        "stem": "stem",
-        "stem_imagenet": "7×7 conv, stride 2; 3×3 max pool, stride 2",
-        "stem_cifar": "3×3 conv",
-        "dense_block": "dense block {i}",
-        "block_layers": "{n} layers, each adds k = {k} channels",
-        "transition": "transition {i}",
-        "transition_detail": "1×1 conv to ⌊θ·C⌋; 2×2 average pool",
-        "pool": "global average pool",
-        "pool_detail": "BN, ReLU, then the mean of each channel",
-        "linear": "linear layer",
-        "linear_detail": "one score per class",
-        "classes": "{n} classes",
-        "legend_input": "the block's input, passed on unchanged",
-        "legend_new": "added by the block's layers, k channels each",
-    },
+WORDS: dict[str, str] = {
+    # addition vs concatenation
+    "resnet_title": "ResNet: add",
+    "densenet_title": "DenseNet: concatenate",
+    "identity": "identity: x is passed on",
+    "layers": "layers",
+    "concat": "concat",
+    "channels_c": "C channels",
+    "channels_k": "k channels",
+    "channels_c_plus_k": "C + k channels",
+    "mixed": "x and {fx} mixed",
+    "kept": "x kept, {fx} beside it",
+    # dense block
+    "block_title": "A dense block: L = {L} layers, k₀ = {k0}, growth rate k = {k}",
+    "block_connections": "{n} direct connections, L(L+1)/2",
+    "block_input_of": "input of H{layer}",
+    "block_output": "block output",
+    "block_each_column": "each column is the concatenation of all feature maps so far",
+    # transition
+    "transition_title": "Transition layer {i} of {name} (θ = {theta})",
+    "bn_relu_conv": "BN, ReLU,",
+    "conv_1x1": "1×1 conv",
+    "avg_pool": "2×2 average",
+    "pool_stride": "pool, stride 2",
+    "keeps_channels": "channels: ⌊θ·C⌋",
+    "halves_size": "height, width halved:",
+    "tensor_axes": "channels × height × width",
+    # whole network
+    "network_title": "{name}: growth rate k = {k}, compression θ = {theta}",
+    "network_input": "{size} × {size} image",
+    "stem": "stem",
+    "stem_imagenet": "7×7 conv, stride 2; 3×3 max pool, stride 2",
+    "stem_cifar": "3×3 conv",
+    "dense_block": "dense block {i}",
+    "block_layers": "{n} layers, each adds k = {k} channels",
+    "transition": "transition {i}",
+    "transition_detail": "1×1 conv to ⌊θ·C⌋; 2×2 average pool",
+    "pool": "global average pool",
+    "pool_detail": "BN, ReLU, then the mean of each channel",
+    "linear": "linear layer",
+    "linear_detail": "one score per class",
+    "classes": "{n} classes",
+    "legend_input": "the block's input, passed on unchanged",
+    "legend_new": "added by the block's layers, k channels each",
 }
 
-ALT: dict[str, dict[str, str]] = {
-    "en": {
-        "addition_vs_concatenation": (
-            "Two diagrams. Top, ResNet: the input x with C channels goes through layers g; an identity "
-            "path carries x around them, and the two are added, so the output x + g(x) still has C "
-            "channels and x is mixed into it. Bottom, DenseNet: layers f1 make k new channels from x, "
-            "and x is concatenated with them, so the output [x, f1(x)] has C + k channels with x kept "
-            "unchanged on top."
-        ),
-        "dense_block": (
-            "A dense block with {L} layers, k0 = {k0} input channels and growth rate k = {k}. Columns "
-            "of stacked feature maps grow from left to right: layers H1 to H{L} read {reads} channels; "
-            "each layer adds {k} channels under the stack and every earlier feature map is carried to "
-            "every later layer, {connections} direct connections in all. The block outputs {out} channels."
-        ),
-        "transition_layer": (
-            "A transition layer drawn as three boxes: a {c} × {s} × {s} tensor goes through batch "
-            "normalisation, ReLU and a 1×1 convolution that keeps floor({theta} × {c}) = {out} channels, "
-            "giving {out} × {s} × {s}; 2×2 average pooling with stride 2 then halves the height and "
-            "width, giving {out} × {s2} × {s2}."
-        ),
-        "whole_network": (
-            "{name} drawn top to bottom, each band as wide as its number of channels. The stem turns "
-            "a {c_in} × {size} × {size} image into {k0} channels at {s0} × {s0}; then {steps}; then "
-            "global average pooling and a linear layer give {classes} class scores."
-        ),
-        "alt_block": "dense block {i} ({n} layers) grows {a} to {b} channels at {s} × {s}",
-        "alt_transition": "transition {i} compresses to {c} channels at {s} × {s}",
-        "alt_join": "; then ",
-    },
+ALT: dict[str, str] = {
+    "addition_vs_concatenation": (
+        "Two diagrams. Top, ResNet: the input x with C channels goes through layers g; an identity "
+        "path carries x around them, and the two are added, so the output x + g(x) still has C "
+        "channels and x is mixed into it. Bottom, DenseNet: layers f1 make k new channels from x, "
+        "and x is concatenated with them, so the output [x, f1(x)] has C + k channels with x kept "
+        "unchanged on top."
+    ),
+    "dense_block": (
+        "A dense block with {L} layers, k0 = {k0} input channels and growth rate k = {k}. Columns "
+        "of stacked feature maps grow from left to right: layers H1 to H{L} read {reads} channels; "
+        "each layer adds {k} channels under the stack and every earlier feature map is carried to "
+        "every later layer, {connections} direct connections in all. The block outputs {out} channels."
+    ),
+    "transition_layer": (
+        "A transition layer drawn as three boxes: a {c} × {s} × {s} tensor goes through batch "
+        "normalisation, ReLU and a 1×1 convolution that keeps floor({theta} × {c}) = {out} channels, "
+        "giving {out} × {s} × {s}; 2×2 average pooling with stride 2 then halves the height and "
+        "width, giving {out} × {s2} × {s2}."
+    ),
+    "whole_network": (
+        "{name} drawn top to bottom, each band as wide as its number of channels. The stem turns "
+        "a {c_in} × {size} × {size} image into {k0} channels at {s0} × {s0}; then {steps}; then "
+        "global average pooling and a linear layer give {classes} class scores."
+    ),
+    "alt_block": "dense block {i} ({n} layers) grows {a} to {b} channels at {s} × {s}",
+    "alt_transition": "transition {i} compresses to {c} channels at {s} × {s}",
+    "alt_join": "; then ",
 }
 
 
@@ -112,35 +111,38 @@ class MissingLabelError(LookupError):
 
 
 def languages() -> tuple[str, ...]:
-    """The languages with labels, e.g. ``("en",)``."""
-    return tuple(LABELS)
+    """The languages the figures are drawn in: ``i18n.LANGUAGES``, ``("en", "ko", "zh")``."""
+    return i18n.LANGUAGES
 
 
 def check_language(lang: str) -> str:
-    """Return ``lang`` if ``LABELS`` has it, else raise ``ValueError`` naming the allowed ones."""
-    if lang not in LABELS:
-        allowed = ", ".join(repr(x) for x in LABELS)
+    """Return ``lang`` if it is one of :func:`languages`, else raise ``ValueError`` naming the allowed ones."""
+    if lang not in languages():
+        allowed = ", ".join(repr(x) for x in languages())
         raise ValueError(f"unknown language {lang!r}: allowed languages are {allowed}")
     return lang
 
 
-def _lookup(table: dict[str, dict[str, str]], table_name: str, lang: str, key: str, values: dict) -> str:
+def _lookup(table: dict[str, str], table_name: str, lang: str, key: str, values: dict) -> str:
+    """``table[key]`` (English) in ``lang`` from ``i18n.LABELS``, with ``values`` filled in; a
+    MissingLabelError names the key, the language and the English text when it has no entry."""
     check_language(lang)
-    words = table.get(lang, {})
-    if key not in words:
+    english = table[key]
+    if lang != "en" and lang not in i18n.LABELS.get(english, {}):
         raise MissingLabelError(
-            f"label {key!r} is missing for language {lang!r}: add it to {table_name}[{lang!r}] "
-            f"(the English text is {table['en'].get(key, '?')!r})"
+            f"label {key!r} is missing for language {lang!r}: add the English text of {table_name}[{key!r}], "
+            f"{english!r}, with its {lang!r} rendering to densenet_lab.i18n.LABELS"
         )
-    return words[key].format(**values)
+    return i18n.t(english, lang, **values)
 
 
 def label(lang: str, key: str, **values) -> str:
-    """The visible text ``LABELS[lang][key]``, with ``{placeholders}`` filled from ``values``."""
-    return _lookup(LABELS, "LABELS", lang, key, values)
+    """The visible text ``WORDS[key]`` in ``lang``, with ``{placeholders}`` filled from ``values``."""
+    return _lookup(WORDS, "WORDS", lang, key, values)
 
 
 def _alt(lang: str, key: str, **values) -> str:
+    """The alt text ``ALT[key]`` in ``lang``, with ``{placeholders}`` filled from ``values``."""
     return _lookup(ALT, "ALT", lang, key, values)
 
 
@@ -500,7 +502,7 @@ def whole_network(lang: str = "en", model: str | DenseNetConfig = "densenet121")
     (grey: the block's input, blue: the k channels each layer adds), transitions, head.
 
     Args:
-        lang: a language of ``LABELS``.
+        lang: one of ``languages()``.
         model: a registry name (``"densenet121"``, ``"densenet_bc100_k12"``, ...) or a config.
     """
     config = model if isinstance(model, DenseNetConfig) else get_entry(model).config

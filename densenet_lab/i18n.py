@@ -180,6 +180,113 @@ LABELS: dict[str, dict[str, str]] = {
     "target layer l": {"ko": "대상 계층 l", "zh": "目标层 l"},
     "L1 norm per input map": {"ko": "입력 특징 맵당 L1 노름", "zh": "每个输入特征映射的 L1 范数"},
     "ratio": {"ko": "비율", "zh": "比值"},
+    # ----- the chapters' own matplotlib figures (code cells of book/en, via figure_text)
+    "Taylor approximations of exp(x) around 0": {"ko": "0 근처에서 exp(x)의 테일러 근사", "zh": "exp(x) 在 0 处的泰勒近似"},
+    "{name}: x{factor} per block": {"ko": "{name}: 블록당 x{factor}", "zh": "{name}：每块 x{factor}"},
+    "depth (blocks)": {"ko": "깊이 (블록 수)", "zh": "深度（块数）"},
+    "gradient norm at layer 1 (log scale)": {"ko": "계층 1의 기울기 노름 (로그 척도)", "zh": "第 1 层的梯度范数（对数刻度）"},
+    "training error (%)": {"ko": "학습 오차 (%)", "zh": "训练误差 (%)"},
+    "digits, {epochs} epochs, mean over seeds {seeds}": {
+        "ko": "digits, {epochs} 에포크, 시드 {seeds}의 평균", "zh": "digits，{epochs} 轮，种子 {seeds} 的平均"},
+    "newest source": {"ko": "가장 최근 출처", "zh": "最新来源"},
+    "weights: trained / untrained": {"ko": "가중치: 학습 후 / 학습 전", "zh": "权重：训练后 / 训练前"},
+    "Block 1: how the weights on two sources change": {
+        "ko": "블록 1: 두 출처에 대한 가중치의 변화", "zh": "块 1：两个来源上的权重如何变化"},
+    "layers in the block": {"ko": "블록의 계층 수", "zh": "块中的层数"},
+    "saved activations (MiB)": {"ko": "저장된 활성화 값 (MiB)", "zh": "保存的激活值（MiB）"},
+    # ----- the book's SVG diagrams (densenet_lab.diagrams: WORDS and ALT); "stem" and "block output" are above
+    "ResNet: add": {"ko": "ResNet: 덧셈", "zh": "ResNet：相加"},
+    "DenseNet: concatenate": {"ko": "DenseNet: 연결", "zh": "DenseNet：连结"},
+    "identity: x is passed on": {"ko": "항등: x를 그대로 전달", "zh": "恒等：x 原样传递"},
+    "layers": {"ko": "계층", "zh": "层"},
+    "concat": {"ko": "연결", "zh": "连结"},
+    "C channels": {"ko": "C 채널", "zh": "C 个通道"},
+    "k channels": {"ko": "k 채널", "zh": "k 个通道"},
+    "C + k channels": {"ko": "C + k 채널", "zh": "C + k 个通道"},
+    "x and {fx} mixed": {"ko": "x와 {fx}가 섞임", "zh": "x 与 {fx} 混合"},
+    "x kept, {fx} beside it": {"ko": "x는 그대로, 옆에 {fx}", "zh": "x 保留，{fx} 在旁"},
+    "A dense block: L = {L} layers, k₀ = {k0}, growth rate k = {k}": {
+        "ko": "고밀도 블록: 계층 L = {L}개, k₀ = {k0}, 성장률 k = {k}", "zh": "稠密块：L = {L} 层，k₀ = {k0}，增长率 k = {k}"},
+    "{n} direct connections, L(L+1)/2": {"ko": "직접 연결 {n}개, L(L+1)/2", "zh": "{n} 条直接连接，L(L+1)/2"},
+    "input of H{layer}": {"ko": "H{layer}의 입력", "zh": "H{layer} 的输入"},
+    "each column is the concatenation of all feature maps so far": {
+        "ko": "각 열은 지금까지의 모든 특징 맵을 연결한 것", "zh": "每一列是到此为止所有特征映射的连结"},
+    "Transition layer {i} of {name} (θ = {theta})": {
+        "ko": "{name}의 전이 계층 {i} (θ = {theta})", "zh": "{name} 的过渡层 {i}（θ = {theta}）"},
+    "BN, ReLU,": {"ko": "BN, ReLU,", "zh": "BN、ReLU、"},
+    "1×1 conv": {"ko": "1×1 컨벌루션", "zh": "1×1 卷积"},
+    "2×2 average": {"ko": "2×2 평균 풀링,", "zh": "2×2 平均"},  # one phrase on two lines: "2×2 average / pool, stride 2"
+    "pool, stride 2": {"ko": "스트라이드 2", "zh": "汇聚，步幅 2"},
+    "channels: ⌊θ·C⌋": {"ko": "채널: ⌊θ·C⌋", "zh": "通道：⌊θ·C⌋"},
+    "height, width halved:": {"ko": "높이, 너비 절반:", "zh": "高、宽减半："},
+    "channels × height × width": {"ko": "채널 × 높이 × 너비", "zh": "通道 × 高 × 宽"},
+    "{name}: growth rate k = {k}, compression θ = {theta}": {
+        "ko": "{name}: 성장률 k = {k}, 압축 θ = {theta}", "zh": "{name}：增长率 k = {k}，压缩 θ = {theta}"},
+    "{size} × {size} image": {"ko": "{size} × {size} 이미지", "zh": "{size} × {size} 图像"},
+    "7×7 conv, stride 2; 3×3 max pool, stride 2": {
+        "ko": "7×7 컨벌루션, 스트라이드 2; 3×3 최대 풀링, 스트라이드 2", "zh": "7×7 卷积，步幅 2；3×3 最大汇聚，步幅 2"},
+    "3×3 conv": {"ko": "3×3 컨벌루션", "zh": "3×3 卷积"},
+    "dense block {i}": {"ko": "고밀도 블록 {i}", "zh": "稠密块 {i}"},
+    "{n} layers, each adds k = {k} channels": {
+        "ko": "계층 {n}개, 각각 k = {k} 채널 추가", "zh": "{n} 层，每层增加 k = {k} 个通道"},
+    "transition {i}": {"ko": "전이 {i}", "zh": "过渡 {i}"},
+    "1×1 conv to ⌊θ·C⌋; 2×2 average pool": {
+        "ko": "1×1 컨벌루션으로 ⌊θ·C⌋; 2×2 평균 풀링", "zh": "1×1 卷积到 ⌊θ·C⌋；2×2 平均汇聚"},
+    "global average pool": {"ko": "전역 평균 풀링", "zh": "全局平均汇聚"},
+    "BN, ReLU, then the mean of each channel": {"ko": "BN, ReLU, 그다음 채널별 평균", "zh": "BN、ReLU，然后取每个通道的均值"},
+    "linear layer": {"ko": "선형 계층", "zh": "线性层"},
+    "one score per class": {"ko": "클래스마다 점수 하나", "zh": "每个类别一个分数"},
+    "{n} classes": {"ko": "클래스 {n}개", "zh": "{n} 个类别"},
+    "the block's input, passed on unchanged": {"ko": "블록의 입력, 그대로 전달", "zh": "块的输入，原样传递"},
+    "added by the block's layers, k channels each": {
+        "ko": "블록의 계층이 추가한 채널, 각 k개", "zh": "块中各层新增的通道，每层 k 个"},
+    # the diagrams' alt texts (diagrams.ALT)
+    "Two diagrams. Top, ResNet: the input x with C channels goes through layers g; an identity "
+    "path carries x around them, and the two are added, so the output x + g(x) still has C "
+    "channels and x is mixed into it. Bottom, DenseNet: layers f1 make k new channels from x, "
+    "and x is concatenated with them, so the output [x, f1(x)] has C + k channels with x kept "
+    "unchanged on top.": {
+        "ko": "두 개의 도식. 위, ResNet: C 채널의 입력 x가 계층 g를 지나고, 항등 경로가 x를 그 둘레로 옮겨 둘을 "
+              "더하므로 출력 x + g(x)는 여전히 C 채널이며 x가 그 안에 섞입니다. 아래, DenseNet: 계층 f1이 x에서 "
+              "새 채널 k개를 만들고 x를 그것과 연결하므로 출력 [x, f1(x)]는 C + k 채널이며 x는 위쪽에 그대로 남습니다.",
+        "zh": "两幅示意图。上方，ResNet：有 C 个通道的输入 x 经过层 g；恒等路径把 x 绕过这些层传过去，二者相加，"
+              "因此输出 x + g(x) 仍有 C 个通道，x 混在其中。下方，DenseNet：层 f1 由 x 生成 k 个新通道，x 与它们连结，"
+              "因此输出 [x, f1(x)] 有 C + k 个通道，x 原样保留在上方。"},
+    "A dense block with {L} layers, k0 = {k0} input channels and growth rate k = {k}. Columns "
+    "of stacked feature maps grow from left to right: layers H1 to H{L} read {reads} channels; "
+    "each layer adds {k} channels under the stack and every earlier feature map is carried to "
+    "every later layer, {connections} direct connections in all. The block outputs {out} channels.": {
+        "ko": "계층 {L}개, 입력 채널 k0 = {k0}, 성장률 k = {k}인 고밀도 블록. 쌓인 특징 맵의 열이 왼쪽에서 오른쪽으로 "
+              "자랍니다: 계층 H1부터 H{L}까지 각각 {reads} 채널을 읽고, 각 계층은 쌓인 맵 아래에 {k} 채널을 더하며, "
+              "앞선 모든 특징 맵이 뒤의 모든 계층으로 전달되어 직접 연결은 모두 {connections}개입니다. "
+              "블록은 {out} 채널을 출력합니다.",
+        "zh": "一个有 {L} 层、k0 = {k0} 个输入通道、增长率 k = {k} 的稠密块。由堆叠的特征映射组成的列从左向右增长："
+              "层 H1 到 H{L} 分别读取 {reads} 个通道；每层在堆叠下方增加 {k} 个通道，之前的每个特征映射都传给之后的"
+              "每一层，共 {connections} 条直接连接。该块输出 {out} 个通道。"},
+    "A transition layer drawn as three boxes: a {c} × {s} × {s} tensor goes through batch "
+    "normalisation, ReLU and a 1×1 convolution that keeps floor({theta} × {c}) = {out} channels, "
+    "giving {out} × {s} × {s}; 2×2 average pooling with stride 2 then halves the height and "
+    "width, giving {out} × {s2} × {s2}.": {
+        "ko": "세 개의 상자로 그린 전이 계층: {c} × {s} × {s} 텐서가 배치 정규화, ReLU, 그리고 floor({theta} × {c}) = "
+              "{out}개의 채널을 남기는 1×1 컨벌루션을 거쳐 {out} × {s} × {s}가 됩니다. 이어서 스트라이드 2의 2×2 평균 "
+              "풀링이 높이와 너비를 절반으로 줄여 {out} × {s2} × {s2}가 됩니다.",
+        "zh": "画成三个方框的过渡层：一个 {c} × {s} × {s} 的张量经过批量规范化、ReLU 和一个保留 floor({theta} × {c}) = "
+              "{out} 个通道的 1×1 卷积，得到 {out} × {s} × {s}；随后步幅为 2 的 2×2 平均汇聚把高和宽减半，"
+              "得到 {out} × {s2} × {s2}。"},
+    "{name} drawn top to bottom, each band as wide as its number of channels. The stem turns "
+    "a {c_in} × {size} × {size} image into {k0} channels at {s0} × {s0}; then {steps}; then "
+    "global average pooling and a linear layer give {classes} class scores.": {
+        "ko": "위에서 아래로 그린 {name}, 각 띠의 너비는 채널 수에 비례합니다. 스템이 {c_in} × {size} × {size} 이미지를 "
+              "{s0} × {s0} 크기의 {k0} 채널로 바꾸고, 이어서 {steps}; 마지막으로 전역 평균 풀링과 선형 계층이 "
+              "클래스 점수 {classes}개를 냅니다.",
+        "zh": "从上到下画出的 {name}，每条带的宽度与其通道数成正比。主干把 {c_in} × {size} × {size} 的图像变为 "
+              "{s0} × {s0} 上的 {k0} 个通道；然后{steps}；最后全局平均汇聚和一个线性层给出 {classes} 个类别分数。"},
+    "dense block {i} ({n} layers) grows {a} to {b} channels at {s} × {s}": {
+        "ko": "고밀도 블록 {i}(계층 {n}개)이 {s} × {s}에서 {a} 채널을 {b} 채널로 늘립니다",
+        "zh": "稠密块 {i}（{n} 层）在 {s} × {s} 上把 {a} 个通道增加到 {b} 个通道"},
+    "transition {i} compresses to {c} channels at {s} × {s}": {
+        "ko": "전이 {i}가 {s} × {s}에서 {c} 채널로 압축합니다", "zh": "过渡 {i} 在 {s} × {s} 上压缩到 {c} 个通道"},
+    "; then ": {"ko": "; 이어서 ", "zh": "；然后"},
     # ----- setup (book) and fonts
     "Runs are scaled down for this profile; on a GPU runtime they run at full size.": {
         "ko": "이 프로필에서는 실행 규모를 줄였습니다. GPU 런타임에서는 전체 규모로 실행됩니다.",

@@ -1,5 +1,6 @@
 """The book's diagrams (densenet_lab.diagrams): committed SVGs equal the code's, they parse,
-carry their alt text as <title>, show the package's numbers, and take every word from LABELS."""
+carry their alt text as <title>, show the package's numbers, and take every word, in English, Korean
+and Chinese, from the package's one table (densenet_lab.i18n.LABELS)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from densenet_lab import diagrams
+from densenet_lab import diagrams, i18n
 from densenet_lab.analysis import layer_schedule, stages
 from densenet_lab.diagrams import (
     ALT,
     FIGURES,
-    LABELS,
+    WORDS,
     MissingLabelError,
     addition_vs_concatenation,
     dense_block,
@@ -43,13 +44,25 @@ def test_committed_svgs_equal_the_generated_ones():
         assert committed[name] == svg, f"{name} is stale: run python -m densenet_lab.diagrams book/figures"
 
 
+def test_every_figure_is_drawn_in_every_language():
+    assert diagrams.languages() == ("en", "ko", "zh")
+    script = {"ko": re.compile(r"[\uac00-\ud7a3]"), "zh": re.compile(r"[\u4e00-\u9fff]")}
+    for name, draw in FIGURES.items():
+        for lang, letters in script.items():
+            svg = draw(lang)
+            assert letters.search(ET.fromstring(svg).find(f"{SVG}title").text), (name, lang)
+            assert letters.search(" ".join(texts(svg))), (name, lang)
+            assert '"Noto Sans CJK KR"' in svg and '"Noto Sans CJK SC"' in svg and "sans-serif" in svg
+
+
+@pytest.mark.parametrize("lang", diagrams.languages())
 @pytest.mark.parametrize("name", FIGURES)
-def test_each_svg_parses_scales_and_has_a_title(name):
-    svg = FIGURES[name]("en")
+def test_each_svg_parses_scales_and_has_a_title(name, lang):
+    svg = FIGURES[name](lang)
     root = ET.fromstring(svg)
     assert root.tag == f"{SVG}svg"
     title = root.find(f"{SVG}title")
-    assert root[0] is title and title.text and len(title.text) > 80  # the accessible name, first
+    assert root[0] is title and title.text and len(title.text) > 60  # the accessible name, first
     assert root.get("role") == "img" and root.get("aria-labelledby") == title.get("id")
     x, y, width, height = map(float, root.get("viewBox").split())
     assert (x, y) == (0, 0) and width <= 760 and height <= 760
@@ -57,11 +70,11 @@ def test_each_svg_parses_scales_and_has_a_title(name):
     for t in root.iter(f"{SVG}text"):  # no text runs off the picture (by a generous width estimate)
         w = diagrams.text_width("".join(t.itertext()), float(t.get("font-size")))
         left = float(t.get("x")) - {"start": 0, "middle": w / 2, "end": w}[t.get("text-anchor")]
-        assert 0 <= left and left + w <= width + 8, f"{name}: {''.join(t.itertext())!r} is clipped"
+        assert 0 <= left and left + w <= width + 8, f"{name} ({lang}): {''.join(t.itertext())!r} is clipped"
 
 
 def test_the_titles_are_the_alt_texts_with_the_package_numbers():
-    en = ALT["en"]
+    en = ALT
     assert ET.fromstring(addition_vs_concatenation()).find(f"{SVG}title").text == en["addition_vs_concatenation"]
 
     schedule = layer_schedule(diagrams.one_block(4, 24, 12))
@@ -123,36 +136,43 @@ def test_the_block_and_transition_show_their_numbers():
 
 
 def test_every_visible_word_comes_from_the_label_table(monkeypatch):
-    """A language whose labels are the English ones in capitals: no lower-case word is left
-    but the mathematics (x, g(x), f₁(x)) and the network's name."""
+    """Korean rendered as the English text in capitals: no lower-case word is left but the
+    mathematics (x, g(x), f₁(x)) and the network's name."""
     def upper(text: str) -> str:  # capitals outside the {placeholders}
         return re.sub(r"(\{[^}]*\})|([^{]+)", lambda m: m.group(1) or m.group(2).upper(), text)
 
-    monkeypatch.setitem(LABELS, "xx", {key: upper(text) for key, text in LABELS["en"].items()})
-    monkeypatch.setitem(ALT, "xx", {key: upper(text) for key, text in ALT["en"].items()})
+    table = {english: {"ko": upper(english), "zh": english} for english in i18n.LABELS}
+    table.update({english: {"ko": upper(english), "zh": english} for english in [*WORDS.values(), *ALT.values()]})
+    monkeypatch.setattr(i18n, "LABELS", table)
     for name, draw in FIGURES.items():
-        for text in texts(draw("xx")):
+        for text in texts(draw("ko")):
             text = re.sub(r"DenseNet|[fg]₁?\(x\)|^[fg]₁?$", "", text)
             assert not re.search(r"[a-wyz]", text), f"{name}: {text!r} is not from LABELS"
-        title = ET.fromstring(draw("xx")).find(f"{SVG}title").text
+        title = ET.fromstring(draw("ko")).find(f"{SVG}title").text
         title = re.sub(r"DenseNet|\b[fg]1?\b", "", title)
         assert not re.search(r"[a-wyz]", title), f"{name}: alt text not from ALT"
 
 
+def test_every_word_and_alt_text_has_korean_and_chinese():
+    for english in [*WORDS.values(), *ALT.values()]:
+        assert set(i18n.LABELS.get(english, {})) == {"ko", "zh"}, english
+
+
 def test_a_missing_label_names_the_language_and_the_label(monkeypatch):
-    monkeypatch.setitem(LABELS, "ko", {key: text for key, text in LABELS["en"].items() if key != "concat"})
-    monkeypatch.setitem(ALT, "ko", dict(ALT["en"]))
-    with pytest.raises(MissingLabelError, match=r"label 'concat' is missing for language 'ko'.*LABELS\['ko'\]"):
+    table = dict(i18n.LABELS)
+    table[WORDS["concat"]] = {"zh": "连结"}
+    monkeypatch.setattr(i18n, "LABELS", table)
+    with pytest.raises(MissingLabelError, match=r"label 'concat' is missing for language 'ko'.*'concat'.*i18n\.LABELS"):
         addition_vs_concatenation("ko")
-    monkeypatch.setitem(ALT, "ko", {key: text for key, text in ALT["en"].items() if key != "dense_block"})
-    monkeypatch.setitem(LABELS, "ko", dict(LABELS["en"]))
-    with pytest.raises(MissingLabelError, match=r"label 'dense_block' is missing for language 'ko'.*ALT\['ko'\]"):
-        dense_block("ko")
+    assert "连结" in addition_vs_concatenation("zh")
+    del table[ALT["dense_block"]]
+    with pytest.raises(MissingLabelError, match=r"label 'dense_block' is missing for language 'zh'.*ALT\['dense_block'\]"):
+        dense_block("zh")
 
 
 def test_an_unknown_language_is_refused_with_the_allowed_ones(tmp_path):
     for call in (lambda: write_figures(tmp_path, "fr"), lambda: whole_network("fr"), lambda: dense_block("fr")):
-        with pytest.raises(ValueError, match=r"unknown language 'fr': allowed languages are 'en'"):
+        with pytest.raises(ValueError, match=r"unknown language 'fr': allowed languages are 'en', 'ko', 'zh'"):
             call()
     assert not list(tmp_path.iterdir())
 
@@ -161,9 +181,14 @@ def test_write_figures_and_the_command(tmp_path, capsys):
     paths = write_figures(tmp_path / "out")
     assert [p.name for p in paths] == [f"{name}.en.svg" for name in FIGURES]
     assert paths[0].read_text(encoding="utf-8") == addition_vs_concatenation("en")
+    assert [p.name for p in write_figures(tmp_path / "out", "zh")] == [f"{name}.zh.svg" for name in FIGURES]
     assert diagrams.main([str(tmp_path / "cli")]) == 0
-    assert sorted(p.name for p in (tmp_path / "cli").iterdir()) == sorted(p.name for p in paths)
-    assert str(tmp_path / "cli" / "dense_block.en.svg") in capsys.readouterr().out
+    expected = sorted(f"{name}.{lang}.svg" for name in FIGURES for lang in ("en", "ko", "zh"))
+    assert sorted(p.name for p in (tmp_path / "cli").iterdir()) == expected
+    out = capsys.readouterr().out
+    assert str(tmp_path / "cli" / "dense_block.en.svg") in out and str(tmp_path / "cli" / "dense_block.ko.svg") in out
+    assert diagrams.main([str(tmp_path / "one"), "ko"]) == 0
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == sorted(f"{name}.ko.svg" for name in FIGURES)
     assert diagrams.main([]) == 2
 
 
@@ -172,3 +197,37 @@ def test_bad_sizes_are_refused():
         dense_block(num_layers=9)
     with pytest.raises(ValueError, match=r"index must be in \[1, 2\] for 'densenet_bc100_k12', got 3"):
         transition_layer(index=3)
+
+
+FIGURE_REF = re.compile(r"figures/([A-Za-z0-9_]+)\.([a-z]+)\.svg")
+
+
+def figure_references(lang: str) -> dict[str, list[tuple[str, str]]]:
+    """Each page of ``book/<lang>`` (a notebook's markdown cells, a .md page) with the figures it
+    shows, as (name, language) pairs in order of appearance."""
+    import nbformat
+
+    found = {}
+    for path in sorted((ROOT / "book" / lang).iterdir()):
+        if path.suffix == ".ipynb":
+            cells = nbformat.read(path, as_version=4).cells
+            text = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+        elif path.suffix == ".md":
+            text = path.read_text(encoding="utf-8")
+        else:
+            continue
+        found[path.name] = FIGURE_REF.findall(text)
+    return found
+
+
+@pytest.mark.parametrize("lang", diagrams.languages())
+def test_every_page_shows_existing_figures_in_its_own_language(lang):
+    pages = figure_references(lang)
+    shown = [(page, name, figure_lang) for page, refs in pages.items() for name, figure_lang in refs]
+    assert shown, f"book/{lang} shows no figure"
+    for page, name, figure_lang in shown:
+        assert figure_lang == lang, f"book/{lang}/{page} shows figures/{name}.{figure_lang}.svg"
+        assert (FIGURE_DIR / f"{name}.{lang}.svg").is_file(), f"book/{lang}/{page}: figures/{name}.{lang}.svg"
+    english = figure_references("en")  # the same figures, in the same places, as the English page
+    assert {page: [name for name, _ in refs] for page, refs in pages.items()} == \
+        {page: [name for name, _ in refs] for page, refs in english.items() if page in pages}

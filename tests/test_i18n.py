@@ -104,6 +104,33 @@ def test_every_text_the_package_passes_to_t_is_in_the_table():
     assert not missing
 
 
+# a plot call given a literal text; a formula of one word (label="exp(x)") is the same in every language
+PLOT_CALLS = re.compile(r"""(?:\b(?:xlabel|ylabel|title|set_title|set_xlabel|set_ylabel|suptitle)\(\s*|label=)f?["']([^"']*)""")
+
+
+def test_the_chapters_plots_take_their_texts_from_the_table():
+    """A chapter's code cell (the same in every language) hands every text it plots to
+    figure_text() or t(), with an English text the table has; no plot call takes a bare literal."""
+    import nbformat
+
+    book = PACKAGE.parent / "book" / "en"
+    texts, bare = {}, []
+    for path in sorted(book.glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "code" or "%" in cell.source.split("\n", 1)[0]:
+                continue
+            where = f"{path.name} {cell.get('id')}"
+            bare += [f"{where}: {m.group(0)}" for m in PLOT_CALLS.finditer(cell.source) if " " in m.group(1)]
+            for node in ast.walk(ast.parse(cell.source)):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                        and node.func.id in ("t", "figure_text") and node.args
+                        and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                    texts[node.args[0].value] = where
+    assert "depth (blocks)" in texts and "layers in the block" in texts  # the scan sees them
+    assert not bare
+    assert not {text: where for text, where in texts.items() if text not in LABELS}
+
+
 # ----- explorers ----------------------------------------------------------------------
 class SmallArchitecture(ArchitectureExplorer):
     """Two networks and the defaults otherwise, so the test takes seconds."""
